@@ -1,0 +1,194 @@
+// The hardware abstraction: the one table of entry points through which the machine sees
+// hardware. Backends live in hal/<name>/ and import their native packages lazily.
+//
+// What a backend must and may provide:
+//
+// | entry point            | must / may | notes                                                     |
+// |------------------------|------------|-----------------------------------------------------------|
+// | open(), close()        | must       | close() leaves every output at its safe (inactive) level  |
+// | stepStream()           | must       | hardware-timed by contract; host-timed backends say so in |
+// |                        |            | capabilities.stepTiming and cap maxStepRateHz             |
+// | input(role)            | may        | undefined when the board has no such input                |
+// | output(role)           | may        |                                                           |
+// | pwm(role)              | may        |                                                           |
+// | i2cBus(n)              | may        | only backends that talk to I2C chips                      |
+// | clock                  | must       | real on hardware, virtual or real in the simulator        |
+//
+// Step chunks are defined in motion/types.ts; hal/ repeats their shape structurally
+// (hal may not import motion) so the two stay assignable to each other.
+
+import type { EventEmitter } from 'node:events';
+
+/** A monotonic clock in µs, with timers; real on hardware, virtual in the simulator. */
+export interface Clock {
+  nowUs(): number;
+  /** Calls fn after delayUs of this clock's time. */
+  setTimer(delayUs: number, fn: () => void): TimerHandle;
+  clearTimer(handle: TimerHandle): void;
+}
+
+export interface TimerHandle {
+  readonly id: number;
+}
+
+/** Same shape as motion's StepChunk (see motion/types.ts). */
+export interface StepChunk {
+  startUs: number;
+  durationUs: number;
+  count: number;
+  timeUs: Uint32Array;
+  motor: Uint8Array;
+  dir: Int8Array;
+  endsAtRest: boolean;
+}
+
+export interface StepStreamEvents {
+  /** Queued time fell below the low-water mark: push more. */
+  drain: [];
+  /** Everything pushed has been emitted. */
+  idle: [];
+  /** The queue ran dry while motion was not at rest: position is still exact, speed was not. */
+  underrun: [];
+}
+
+/** Hardware-timed step output for all motors. */
+export interface StepStream extends EventEmitter<StepStreamEvents> {
+  readonly motorCount: number;
+  /** Queue a chunk; it starts when the previous one ends (or now if the stream is idle). */
+  push(chunk: StepChunk): void;
+  /** Time of pushed motion not yet emitted, µs. */
+  queuedUs(): number;
+  /** Net emitted position per motor, in steps, since the board opened. */
+  positionSteps(): Int32Array;
+  /** Stop at once, drop what is queued; returns the emitted position per motor in steps. */
+  stop(): Int32Array;
+  /** Overwrite the position counters (after homing or a G92-free re-sync). */
+  setPositionSteps(steps: ArrayLike<number>): void;
+}
+
+/** Names of inputs a board may wire, by what they do. */
+export type InputRole =
+  | 'limitX'
+  | 'limitY'
+  | 'limitZ'
+  | 'probe'
+  | 'estop'
+  | 'door'
+  | 'hold'
+  | 'resume'
+  | 'reset';
+
+/** Names of on/off outputs a board may wire. */
+export type OutputRole = 'enable' | 'spindleEnable' | 'spindleDir' | 'mist' | 'flood';
+
+/** Names of PWM outputs a board may wire; a laser uses the spindle channel, as in Grbl. */
+export type PwmRole = 'spindle';
+
+export interface DigitalInputEvents {
+  /** active: after active-low inversion; tickUs: the backend's hardware timestamp if any, else clock time. */
+  change: [active: boolean, tickUs: number];
+}
+
+export interface DigitalInput extends EventEmitter<DigitalInputEvents> {
+  readonly role: InputRole;
+  /** Current level, true = active (already inverted for active-low wiring). */
+  read(): boolean;
+}
+
+export interface DigitalOutput {
+  readonly role: OutputRole;
+  /** true = active (the backend applies active-low wiring). */
+  write(active: boolean): void;
+  read(): boolean;
+}
+
+export interface PwmOutput {
+  readonly role: PwmRole;
+  /** Duty ratio 0..1. */
+  setDuty(ratio: number): void;
+  setFrequency(hz: number): void;
+  duty(): number;
+  frequencyHz(): number;
+}
+
+/** Byte-level I2C access, as i2c-bus's promise API offers it. */
+export interface I2cBus {
+  writeByte(address: number, register: number, value: number): Promise<void>;
+  readByte(address: number, register: number): Promise<number>;
+  writeBlock(address: number, register: number, data: Uint8Array): Promise<void>;
+  readBlock(address: number, register: number, length: number): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+export type StepTiming = 'hardware' | 'mcu' | 'host' | 'virtual';
+
+export interface BoardCapabilities {
+  /** Who times the step pulses. */
+  stepTiming: StepTiming;
+  /** Highest aggregate step rate the backend can emit reliably. */
+  maxStepRateHz: number;
+  /** Resolution of step times, µs (pigpio's sample clock, 1 for the simulator). */
+  stepResolutionUs: number;
+  /** Inputs carry hardware timestamps. */
+  inputTimestamps: boolean;
+}
+
+/** An opened board: the machine's only view of hardware. */
+export interface Board {
+  readonly name: string;
+  readonly capabilities: BoardCapabilities;
+  readonly clock: Clock;
+  open(): Promise<void>;
+  /** Outputs to safe levels, motion stopped, resources released. */
+  close(): Promise<void>;
+  stepStream(): StepStream;
+  input(role: InputRole): DigitalInput | undefined;
+  output(role: OutputRole): DigitalOutput | undefined;
+  pwm(role: PwmRole): PwmOutput | undefined;
+}
+
+// ---- Board definitions (data in boards/*.yaml, validated in src/config) ----
+
+export type BackendName = 'sim' | 'pigpio' | 'gpiochip' | 'i2c' | 'firmata';
+
+/** A GPIO line, with its active level. */
+export interface PinDef {
+  pin: number;
+  activeLow: boolean;
+}
+
+export interface MotorDef {
+  step: PinDef;
+  dir: PinDef;
+  enable?: PinDef;
+  /** Minimum step pulse width, µs. */
+  pulseUs: number;
+  /** Direction setup time before a step edge, µs. */
+  dirSetupUs: number;
+}
+
+export interface InputDef extends PinDef {
+  pullUp: boolean;
+  /** Glitch filter: a level must hold this long to count, µs. */
+  debounceUs: number;
+}
+
+export interface PwmDef {
+  pin: number;
+  frequencyHz: number;
+  /** Channel on an I2C PWM chip (PCA9685), when the backend is i2c. */
+  channel?: number;
+}
+
+export interface BoardDefinition {
+  name: string;
+  description: string;
+  backend: BackendName;
+  /** Motors in kinematic order (x/a, y/b, z). */
+  motors: MotorDef[];
+  inputs: Partial<Record<InputRole, InputDef>>;
+  outputs: Partial<Record<OutputRole, PinDef>>;
+  pwm: Partial<Record<PwmRole, PwmDef>>;
+  /** Backend-specific settings (pigpio sampleUs, i2c bus/address, firmata port...). */
+  options: Record<string, string | number | boolean>;
+}
