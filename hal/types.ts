@@ -192,3 +192,33 @@ export interface BoardDefinition {
   /** Backend-specific settings (pigpio sampleUs, i2c bus/address, firmata port...). */
   options: Record<string, string | number | boolean>;
 }
+
+// ---- Opening a board ----
+
+/** The simulated plant's geometry (board: sim): where switches close and the probe touches. */
+export interface SimPlantOptions {
+  /** Axis positions (mm, x/y/z) from motor positions (steps); supplied by the motion layer. */
+  motorsToAxesMm: (steps: ArrayLike<number>) => [number, number, number];
+  /** Motor positions (steps) from axis positions (mm): to place the machine at startMm. */
+  axesToMotorsSteps: (mm: [number, number, number]) => number[];
+  /** Travel per axis (x, y, z), mm: the machine lives in [0, travel]. */
+  travelMm: [number, number, number];
+  /** Each axis's limit switch closes this far beyond either end of travel, mm. */
+  limitMarginMm: number;
+  /** Position at power-on, mm. */
+  startMm: [number, number, number];
+  /** The probe is active while z <= this, mm. */
+  probeZMm: number;
+}
+
+export interface BoardOptions {
+  /** The board file's path or name, for error messages. */
+  boardFile: string;
+  /** 'virtual': a simulated clock advanced by the caller (tests); 'real': wall time. */
+  clock: 'real' | 'virtual';
+  /** Required for the sim backend. */
+  plant?: SimPlantOptions;
+}
+
+/** Every backend's entry point: hal/<backend>/board.ts exports `openBoard` of this type. */
+export type BoardFactory = (def: BoardDefinition, options: BoardOptions) => Promise<Board>;

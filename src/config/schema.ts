@@ -93,6 +93,8 @@ export const machineConfigSchema = z
             z: z.number().default(0),
           })
           .prefault({}),
+        /** Each limit switch closes this far beyond its end of travel, mm. */
+        limitMarginMm: z.number().nonnegative().default(1),
         /** Probe touches when z goes at or below this machine position, mm. */
         probeZMm: z.number().default(-1e9),
       })
