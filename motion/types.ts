@@ -82,8 +82,7 @@ export type MachineAction =
 
 /** What interpreting one line produced: actions, or an error that changed nothing. */
 export type LineResult =
-  | { ok: true; actions: MachineAction[] }
-  | { ok: false; error: GcodeError; actions: [] };
+  { ok: true; actions: MachineAction[] } | { ok: false; error: GcodeError; actions: [] };
 
 /**
  * A planned move: its speeds are final. Trapezoid: accelerate from startSpeedMmS to
@@ -108,6 +107,8 @@ export interface PlannedMove {
   rapid: boolean;
   spindle: SpindleState;
   probe?: ProbeMode;
+  /** The move as pushed to the planner, so the unexecuted rest can be re-planned after a hold. */
+  source?: LinearMove;
 }
 
 /**

@@ -1,0 +1,354 @@
+// Streaming lookahead planner with exact full-lookahead results in bounded memory.
+//
+// Model: each move i has a length d_i, an acceleration a_i and a speed cap v_i; the speed at
+// its entry is capped by J_i (junction deviation, and min(v_{i-1}, v_i)). The time-optimal
+// profile is the pointwise largest feasible one: a backward pass (stop at the end) and a
+// forward pass (start from rest). With W_k = Σ_{m<k} 2·a_m·d_m (the "braking work" before
+// move k), the backward limit at the entry of move k is
+//   B_k² = min( min_{j ≥ k} (J_j² + W_j), W_end ) − W_k,
+// where W_end is the work up to the last move known (which must end at rest). A new move
+// only adds terms ≥ the old W_end, so B never falls. The exit of the oldest pending move is
+// therefore final as soon as either the forward limit is below B (it can only grow) or the
+// minimum is a junction term rather than W_end (no future move reaches below it). The
+// suffix minimum is a sliding-window minimum kept in a monotone deque: O(1) amortized per
+// move, and the result is identical to a full lookahead over the whole job.
+import { maxAccelAlongMmS2, maxSpeedAlongMmS } from './axis-limits.js';
+import { junctionSpeedMmS } from './junction.js';
+import { profileTrapezoid } from './trapezoid.js';
+import type { LinearMove, MotionSettings, PlannedMove, VecMm } from './types.js';
+
+/** Moves shorter than this are dropped (Grbl drops zero-step blocks likewise). */
+const MIN_MOVE_MM = 1e-9;
+/** Rebase the work sums when they grow this large, to keep their differences precise. */
+const REBASE_WORK = 1e6;
+
+interface PendingMove {
+  source: LinearMove;
+  startMm: VecMm;
+  endMm: VecMm;
+  distMm: number;
+  unit: VecMm;
+  accelMmS2: number;
+  /** Junction-deviation speed with the previous move (before speed caps); 0 after rest. */
+  junctionMmS: number;
+  /** Whether the previous move is joined (false: this move starts from rest). */
+  joined: boolean;
+  /** Nominal speed with overrides and axis caps. */
+  maxSpeedMmS: number;
+  /** Entry cap J squared. */
+  entryCapSq: number;
+  /** Work before this move (W). */
+  workBefore: number;
+}
+
+/** Lookahead planner: LinearMoves in, PlannedMoves with final speeds out, in order. */
+export class Planner {
+  private settings: MotionSettings;
+  private positionMmValue: VecMm;
+  private feedRatio = 1;
+  private rapidRatio = 1;
+  /** Pending moves live in pending[head..]; the array is compacted now and then. */
+  private pending: PendingMove[] = [];
+  private head = 0;
+  /** Entry speed of pending[head], fixed by the move finalized before it. */
+  private headEntryMmS = 0;
+  /** W_end: work up to the end of the last pending move. */
+  private workEnd = 0;
+  /** Monotone deque of pending indices with increasing J² + W (candidates for the min). */
+  private deque: number[] = [];
+  private dequeHead = 0;
+  /** Last pushed move, for the next junction (kept after it is finalized). */
+  private lastUnit: VecMm | null = null;
+  private lastMaxSpeedMmS = 0;
+  private lastProbe = false;
+
+  /** Creates a planner at rest at startMm (default the origin). */
+  constructor(settings: MotionSettings, startMm: VecMm = { x: 0, y: 0, z: 0 }) {
+    this.settings = settings;
+    this.positionMmValue = { ...startMm };
+  }
+
+  /** Add a move; returns the moves whose speeds are now final (possibly none). */
+  push(move: LinearMove): PlannedMove[] {
+    const startMm = this.positionMmValue;
+    const endMm = move.targetMm;
+    if (!Number.isFinite(endMm.x) || !Number.isFinite(endMm.y) || !Number.isFinite(endMm.z)) {
+      throw new RangeError(`line ${move.line}: move target is not a finite position`);
+    }
+    const dx = endMm.x - startMm.x;
+    const dy = endMm.y - startMm.y;
+    const dz = endMm.z - startMm.z;
+    const distMm = Math.sqrt(dx * dx + dy * dy + dz * dz);
+    if (distMm < MIN_MOVE_MM) return [];
+    const unit = { x: dx / distMm, y: dy / distMm, z: dz / distMm };
+    const joined = this.lastUnit !== null && !this.lastProbe && !move.probe;
+    let junctionMmS = 0;
+    if (joined && this.lastUnit) {
+      junctionMmS = this.junctionFor(this.lastUnit, unit);
+    }
+    // Positions are never mutated once made, so moves share their end/start objects.
+    const p: PendingMove = {
+      source: move,
+      startMm,
+      endMm: { x: endMm.x, y: endMm.y, z: endMm.z },
+      distMm,
+      unit,
+      accelMmS2: maxAccelAlongMmS2(this.settings, unit),
+      junctionMmS,
+      joined,
+      maxSpeedMmS: 0,
+      entryCapSq: 0,
+      workBefore: this.workEnd,
+    };
+    p.maxSpeedMmS = this.nominalSpeedMmS(p);
+    p.entryCapSq = this.entryCapSq(p, this.lastMaxSpeedMmS);
+    this.positionMmValue = p.endMm;
+    this.lastUnit = unit;
+    this.lastMaxSpeedMmS = p.maxSpeedMmS;
+    this.lastProbe = move.probe !== undefined;
+    this.pending.push(p);
+    this.workEnd += 2 * p.accelMmS2 * distMm;
+    this.pushCandidate(this.pending.length - 1);
+    const out: PlannedMove[] = [];
+    this.finalize(false, out);
+    if (this.workEnd > REBASE_WORK) this.rebase();
+    return out;
+  }
+
+  /** The job (or input) ends: plan the tail to a stop and return all remaining moves. */
+  flush(): PlannedMove[] {
+    const out: PlannedMove[] = [];
+    this.finalize(true, out);
+    this.resetChain();
+    return out;
+  }
+
+  /** Moves held for lookahead, not yet final. */
+  pendingCount(): number {
+    return this.pending.length - this.head;
+  }
+
+  /** End of the last pushed move (mm). */
+  positionMm(): VecMm {
+    return { ...this.positionMmValue };
+  }
+
+  /** Moves the planner's position without motion; the next move starts from rest there. */
+  setPositionMm(p: VecMm): void {
+    this.positionMmValue = { ...p };
+    this.lastUnit = null;
+    this.lastMaxSpeedMmS = 0;
+  }
+
+  /**
+   * Drops the pending (not yet final) moves and returns them as they were pushed, e.g. to
+   * re-plan them after a feed hold. The position stays at the end of the last pushed move.
+   */
+  takePending(): LinearMove[] {
+    const moves = this.pending.slice(this.head).map((p) => p.source);
+    this.resetChain();
+    return moves;
+  }
+
+  /**
+   * Feed/rapid override ratios (1.2 = 120 %), applied to pending moves and all later ones.
+   * Feed scales G1 and G93 (still capped by the axes); rapid is capped at 100 %, as in Grbl.
+   */
+  setOverrides(feedRatio: number, rapidRatio: number): void {
+    if (!(feedRatio > 0) || !(rapidRatio > 0)) {
+      throw new RangeError(`override ratios must be positive, got ${feedRatio}, ${rapidRatio}`);
+    }
+    this.feedRatio = feedRatio;
+    this.rapidRatio = rapidRatio;
+    this.recomputePending();
+  }
+
+  /** Replaces the machine settings; pending moves are re-planned with them. */
+  setSettings(settings: MotionSettings): void {
+    this.settings = settings;
+    this.recomputePending();
+  }
+
+  private junctionFor(prevUnit: VecMm, unit: VecMm): number {
+    // Grbl takes the acceleration along the change of direction (next − prev).
+    const jx = unit.x - prevUnit.x;
+    const jy = unit.y - prevUnit.y;
+    const jz = unit.z - prevUnit.z;
+    const jLen = Math.sqrt(jx * jx + jy * jy + jz * jz);
+    if (jLen < 1e-12) return Infinity;
+    const accelMmS2 = maxAccelAlongMmS2(this.settings, {
+      x: jx / jLen,
+      y: jy / jLen,
+      z: jz / jLen,
+    });
+    return junctionSpeedMmS(prevUnit, unit, accelMmS2, this.settings.junctionDeviationMm);
+  }
+
+  /** Speed the move asks for, after overrides, capped by the axes along its direction. */
+  private nominalSpeedMmS(p: PendingMove): number {
+    const axisMaxMmS = maxSpeedAlongMmS(this.settings, p.unit);
+    const m = p.source;
+    if (m.rapid) return axisMaxMmS * Math.min(1, this.rapidRatio);
+    let speedMmS: number;
+    if (m.inverseTimeS !== undefined) {
+      if (!(m.inverseTimeS > 0)) {
+        throw new RangeError(`line ${m.line}: inverse time must be positive`);
+      }
+      speedMmS = p.distMm / m.inverseTimeS;
+    } else {
+      if (!(m.feedMmMin > 0)) throw new RangeError(`line ${m.line}: feed rate must be positive`);
+      speedMmS = m.feedMmMin / 60;
+    }
+    return Math.min(axisMaxMmS, speedMmS * this.feedRatio);
+  }
+
+  private entryCapSq(p: PendingMove, prevMaxSpeedMmS: number): number {
+    if (!p.joined) return 0;
+    const capMmS = Math.min(p.junctionMmS, prevMaxSpeedMmS, p.maxSpeedMmS);
+    return capMmS * capMmS;
+  }
+
+  private candidateValue(i: number): number {
+    const p = this.pending[i];
+    return p.entryCapSq + p.workBefore;
+  }
+
+  private pushCandidate(i: number): void {
+    const value = this.candidateValue(i);
+    while (
+      this.deque.length > this.dequeHead &&
+      this.candidateValue(this.deque[this.deque.length - 1]) >= value
+    ) {
+      this.deque.pop();
+    }
+    this.deque.push(i);
+  }
+
+  /** Emits, in order, every pending move whose exit speed no future move can change. */
+  private finalize(atEnd: boolean, out: PlannedMove[]): void {
+    const pending = this.pending;
+    while (this.head < pending.length) {
+      const i = this.head;
+      const p = pending[i];
+      const entryMmS = this.headEntryMmS;
+      const isLast = i === pending.length - 1;
+      let exitSq: number;
+      const reachSq = Math.min(
+        entryMmS * entryMmS + 2 * p.accelMmS2 * p.distMm,
+        p.maxSpeedMmS ** 2,
+      );
+      if (isLast) {
+        if (!atEnd) break;
+        exitSq = 0;
+      } else {
+        while (this.deque[this.dequeHead] <= i) this.dequeHead++;
+        const minCap = this.candidateValue(this.deque[this.dequeHead]);
+        const workNext = pending[i + 1].workBefore;
+        const backSq = Math.max(0, Math.min(minCap, this.workEnd) - workNext);
+        if (reachSq <= backSq) exitSq = reachSq;
+        else if (atEnd || minCap <= this.workEnd) exitSq = backSq;
+        else break;
+      }
+      // Only after an override lowered the caps can braking at full rate still exceed them;
+      // the margin keeps rounding noise of the work sums from lifting a planned stop.
+      const brakeSq = entryMmS * entryMmS - 2 * p.accelMmS2 * p.distMm;
+      if (!isLast && brakeSq - exitSq > 1e-9 * (entryMmS * entryMmS + 1)) exitSq = brakeSq;
+      const exitMmS = Math.sqrt(exitSq);
+      out.push(this.toPlanned(p, entryMmS, exitMmS));
+      this.headEntryMmS = exitMmS;
+      this.head++;
+    }
+    this.compact();
+  }
+
+  private toPlanned(p: PendingMove, entryMmS: number, exitMmS: number): PlannedMove {
+    const timing = profileTrapezoid({
+      distMm: p.distMm,
+      accelMmS2: p.accelMmS2,
+      startSpeedMmS: entryMmS,
+      maxSpeedMmS: p.maxSpeedMmS,
+      endSpeedMmS: exitMmS,
+    });
+    const m = p.source;
+    // Listed field by field (no spread): this runs once per move on the hot path.
+    const planned: PlannedMove = {
+      line: m.line,
+      startMm: p.startMm,
+      endMm: p.endMm,
+      distMm: p.distMm,
+      unit: p.unit,
+      accelMmS2: p.accelMmS2,
+      startSpeedMmS: timing.startSpeedMmS,
+      cruiseSpeedMmS: timing.cruiseSpeedMmS,
+      endSpeedMmS: timing.endSpeedMmS,
+      accelTimeS: timing.accelTimeS,
+      cruiseTimeS: timing.cruiseTimeS,
+      decelTimeS: timing.decelTimeS,
+      requestedSpeedMmS: p.maxSpeedMmS,
+      rapid: m.rapid,
+      spindle: m.spindle,
+      source: m,
+    };
+    if (m.probe) planned.probe = m.probe;
+    return planned;
+  }
+
+  /** Drops finalized moves from the front of the arrays once they make up half of them. */
+  private compact(): void {
+    if (this.head < 1024 || this.head * 2 < this.pending.length) return;
+    const shift = this.head;
+    this.pending = this.pending.slice(shift);
+    this.head = 0;
+    const kept = this.deque.slice(this.dequeHead).map((i) => i - shift);
+    this.deque = kept;
+    this.dequeHead = 0;
+  }
+
+  /** Subtracts the work before the head from all sums; differences stay the same. */
+  private rebase(): void {
+    if (this.head >= this.pending.length) {
+      this.workEnd = 0;
+      return;
+    }
+    const base = this.pending[this.head].workBefore;
+    for (let i = this.head; i < this.pending.length; i++) this.pending[i].workBefore -= base;
+    this.workEnd -= base;
+  }
+
+  /** Re-derives speeds and caps of pending moves (after overrides or settings changed). */
+  private recomputePending(): void {
+    let work = this.head < this.pending.length ? this.pending[this.head].workBefore : 0;
+    this.deque = [];
+    this.dequeHead = 0;
+    let prevUnit: VecMm | null = null;
+    let prevMaxSpeedMmS = 0;
+    for (let i = this.head; i < this.pending.length; i++) {
+      const p = this.pending[i];
+      p.accelMmS2 = maxAccelAlongMmS2(this.settings, p.unit);
+      p.maxSpeedMmS = this.nominalSpeedMmS(p);
+      if (p.joined && prevUnit) p.junctionMmS = this.junctionFor(prevUnit, p.unit);
+      // The head's previous move is already final; its cap no longer binds the head's entry.
+      p.entryCapSq = i === this.head ? Infinity : this.entryCapSq(p, prevMaxSpeedMmS);
+      p.workBefore = work;
+      work += 2 * p.accelMmS2 * p.distMm;
+      prevUnit = p.unit;
+      prevMaxSpeedMmS = p.maxSpeedMmS;
+      if (i > this.head) this.pushCandidate(i);
+    }
+    this.workEnd = work;
+    if (this.head < this.pending.length) this.lastMaxSpeedMmS = prevMaxSpeedMmS;
+  }
+
+  /** Forgets the pending chain; the next move starts from rest. */
+  private resetChain(): void {
+    this.pending = [];
+    this.head = 0;
+    this.deque = [];
+    this.dequeHead = 0;
+    this.headEntryMmS = 0;
+    this.workEnd = 0;
+    this.lastUnit = null;
+    this.lastMaxSpeedMmS = 0;
+    this.lastProbe = false;
+  }
+}
