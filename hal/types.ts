@@ -68,15 +68,7 @@ export interface StepStream extends EventEmitter<StepStreamEvents> {
 
 /** Names of inputs a board may wire, by what they do. */
 export type InputRole =
-  | 'limitX'
-  | 'limitY'
-  | 'limitZ'
-  | 'probe'
-  | 'estop'
-  | 'door'
-  | 'hold'
-  | 'resume'
-  | 'reset';
+  'limitX' | 'limitY' | 'limitZ' | 'probe' | 'estop' | 'door' | 'hold' | 'resume' | 'reset';
 
 /** Names of on/off outputs a board may wire. */
 export type OutputRole = 'enable' | 'spindleEnable' | 'spindleDir' | 'mist' | 'flood';
@@ -157,14 +149,33 @@ export interface PinDef {
   activeLow: boolean;
 }
 
+/**
+ * A bipolar stepper driven coil by coil through an H-bridge (TB6612) whose inputs are PCA9685
+ * channels, as on Adafruit's DC+Stepper Motor HAT: the host sequences the coils.
+ */
+export interface CoilDef {
+  /** I2C address of the PCA9685 driving this motor (default: the board's options.address). */
+  address?: number;
+  pwmA: number;
+  ain1: number;
+  ain2: number;
+  pwmB: number;
+  bin1: number;
+  bin2: number;
+}
+
 export interface MotorDef {
+  /** Step input of a step/dir driver; pin -1 on coil-driven motors (see coils). */
   step: PinDef;
+  /** Direction input of a step/dir driver; pin -1 on coil-driven motors. */
   dir: PinDef;
   enable?: PinDef;
-  /** Minimum step pulse width, µs. */
+  /** Minimum step pulse width, µs (coil-driven: half the least step period). */
   pulseUs: number;
   /** Direction setup time before a step edge, µs. */
   dirSetupUs: number;
+  /** Coil-driven motors only (backend i2c): the H-bridge channels; step and dir are unused. */
+  coils?: CoilDef;
 }
 
 export interface InputDef extends PinDef {

@@ -1,0 +1,48 @@
+// Lazy loading of optional native packages (pigpio, onoff, i2c-bus, johnny-five): a missing
+// or unbuilt package becomes one clear error naming the package, the board file and the fix,
+// never a stack trace from deep inside a native module.
+
+/** A backend's hardware or native package is not available on this host. */
+export class HardwareUnavailableError extends Error {
+  readonly code = 'HARDWARE_UNAVAILABLE';
+
+  constructor(
+    message: string,
+    /** The package that could not be loaded, when that is the cause. */
+    readonly pkg: string,
+    /** The board file (path or name) that asked for it. */
+    readonly boardFile: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'HardwareUnavailableError';
+  }
+}
+
+/** Short reason from whatever the import threw, without the native module's stack. */
+function reasonOf(err: unknown): string {
+  if (err instanceof Error) return err.message.split('\n')[0] ?? err.name;
+  return String(err);
+}
+
+/**
+ * Imports an optional native package; on failure throws HardwareUnavailableError naming the
+ * package, the board file and `hint` (what to install). Returns the module's default export
+ * when it has one (CommonJS packages), else the module namespace.
+ */
+export async function loadNative<T>(pkg: string, boardFile: string, hint: string): Promise<T> {
+  let mod: unknown;
+  try {
+    mod = await import(pkg);
+  } catch (err) {
+    throw new HardwareUnavailableError(
+      `board ${boardFile} needs the package "${pkg}", which could not be loaded ` +
+        `(${reasonOf(err)}). ${hint}`,
+      pkg,
+      boardFile,
+      { cause: err },
+    );
+  }
+  const withDefault = mod as { default?: unknown };
+  return (withDefault.default ?? mod) as T;
+}
