@@ -1,13 +1,61 @@
-// `minifactory run`: placeholder until its issue lands.
+// `minifactory run`: the machine daemon. Loads the config (default: the simulator on the real
+// clock), opens the machine, logs what it does, and runs until SIGINT/SIGTERM.
+import path from 'node:path';
 import type { Command } from 'commander';
+import { ConfigError } from '../config/errors.js';
+import { loadMachineConfig } from '../config/load.js';
+import { startDaemon } from '../daemon.js';
+import { createLogger } from '../log.js';
+import { installShutdown } from '../shutdown.js';
+
+interface RunOptions {
+  config?: string;
+  logLevel: string;
+  json?: boolean;
+}
 
 /** Adds the `run` subcommand. */
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description('(not yet implemented)')
-    .action(() => {
-      console.error('minifactory run: not yet implemented');
-      process.exitCode = 1;
+    .description('run the machine daemon until SIGINT/SIGTERM')
+    .option('-c, --config <file>', 'machine config (YAML); default: the simulator')
+    .option('--log-level <level>', 'trace, debug, info, warn, error', 'info')
+    .option('--json', 'JSON log lines even on a terminal')
+    .action(async (options: RunOptions) => {
+      let config;
+      try {
+        config = loadMachineConfig(options.config);
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        console.error(err.message);
+        process.exitCode = 2;
+        return;
+      }
+      const log = createLogger(config.id, {
+        level: options.logLevel,
+        ...(options.json === true ? { pretty: false } : {}),
+      });
+      // Nothing else may keep the event loop alive (no adapters): hold it until a signal.
+      const keepAlive = setInterval(() => {}, 1 << 30);
+      try {
+        await startDaemon(config, {
+          log,
+          ...(options.config !== undefined ? { configDir: path.dirname(options.config) } : {}),
+          onMachine: (machine, stop) => {
+            installShutdown(machine, {
+              log,
+              stop: async () => {
+                clearInterval(keepAlive);
+                await stop();
+              },
+            });
+          },
+        });
+      } catch (err) {
+        clearInterval(keepAlive);
+        log.fatal({ err }, 'machine failed to start');
+        process.exitCode = 1;
+      }
     });
 }

@@ -6,15 +6,7 @@ import type { Axis, VecMm } from '../../motion/types.js';
 
 /** Grbl 1.1's state names, so senders and dashboards read them unchanged. */
 export type MachineStateName =
-  | 'Idle'
-  | 'Run'
-  | 'Hold'
-  | 'Jog'
-  | 'Home'
-  | 'Alarm'
-  | 'Door'
-  | 'Check'
-  | 'Sleep';
+  'Idle' | 'Run' | 'Hold' | 'Jog' | 'Home' | 'Alarm' | 'Door' | 'Check' | 'Sleep';
 
 /** A refusal or failure, with Grbl's error (or alarm) code. */
 export interface CommandError {
@@ -22,7 +14,8 @@ export interface CommandError {
   message: string;
 }
 
-export type CommandResult = { ok: true } | { ok: false; error: CommandError };
+/** report: the lines a query answers with (`$G`, `$#`), in Grbl's bracketed form. */
+export type CommandResult = { ok: true; report?: string[] } | { ok: false; error: CommandError };
 
 export interface Overrides {
   /** Feed override, percent (10..200, Grbl's range). */
@@ -98,7 +91,8 @@ export interface MachineEvents {
 
 export type OverrideTarget = 'feed' | 'rapid' | 'spindle';
 /** Grbl's override steps: reset to 100%, +-10%, +-1%; rapid takes 100/50/25. */
-export type OverrideAction = 'reset' | 'coarseUp' | 'coarseDown' | 'fineUp' | 'fineDown' | 25 | 50 | 100;
+export type OverrideAction =
+  'reset' | 'coarseUp' | 'coarseDown' | 'fineUp' | 'fineDown' | 25 | 50 | 100;
 
 /** What a protocol adapter may ask of the machine. */
 export interface MachineApi extends EventEmitter<MachineEvents> {
