@@ -1,0 +1,53 @@
+// The embedded broker (aedes) that serves when no `mqtt.url` is configured, so one process
+// runs the whole thing. It listens on loopback only and speaks MQTT 3.1.1.
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { Aedes } from 'aedes';
+
+/** A running embedded broker. */
+export interface EmbeddedBroker {
+  /** `mqtt://127.0.0.1:<port>` */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Starts aedes on 127.0.0.1:`port` (0: any free port); rejects when the port is taken. */
+export async function startEmbeddedBroker(port: number): Promise<EmbeddedBroker> {
+  const broker = await Aedes.createBroker();
+  const server = createServer(broker.handle);
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    // Small MQTT packets must not wait for Nagle's algorithm (40 ms per hop on loopback).
+    socket.setNoDelay(true);
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    await new Promise<void>((resolve) => broker.close(() => resolve()));
+    throw new Error(
+      `embedded MQTT broker cannot listen on 127.0.0.1:${port}: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+  // A client's broken socket must not take the process down.
+  server.on('error', () => undefined);
+  const actualPort = (server.address() as AddressInfo).port;
+  return {
+    url: `mqtt://127.0.0.1:${actualPort}`,
+    port: actualPort,
+    close: async () => {
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
+  };
+}
