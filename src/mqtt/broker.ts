@@ -32,10 +32,14 @@ export async function startEmbeddedBroker(port: number): Promise<EmbeddedBroker>
     });
   } catch (err) {
     await new Promise<void>((resolve) => broker.close(() => resolve()));
-    throw new Error(
-      `embedded MQTT broker cannot listen on 127.0.0.1:${port}: ${(err as Error).message}`,
-      { cause: err },
-    );
+    const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+    const hint = inUse
+      ? ` (port in use: to use the broker already there set mqtt.url: mqtt://127.0.0.1:${port};` +
+        ' to run the embedded one elsewhere set mqtt.embeddedPort, 0 for any free port)'
+      : '';
+    throw new Error(`embedded MQTT broker cannot listen on 127.0.0.1:${port}${hint}`, {
+      cause: err,
+    });
   }
   // A client's broken socket must not take the process down.
   server.on('error', () => undefined);
