@@ -21,7 +21,7 @@ import { EventEmitter } from 'node:events';
 import type { BinaryValue, Direction, Edge, Options as OnoffOptions, ValueCallback } from 'onoff';
 import { RealClock, VirtualClock } from '../clock.js';
 import { HardwareUnavailableError, loadNative } from '../native.js';
-import { SimStepStream as HostTimedStepStream } from '../sim/stream.js';
+import { ClockedStepStream as HostTimedStepStream } from '../clocked-stream.js';
 import type {
   Board,
   BoardCapabilities,

@@ -19,7 +19,7 @@ import type {
 import { SimPlant, type TimingViolation } from './plant.js';
 import { PulseRecorder, type SimPulse } from './pulses.js';
 import { SignalLog, SimInput, SimOutput, SimPwm, type SimSignalRecord } from './signals.js';
-import { SimStepStream } from './stream.js';
+import { ClockedStepStream } from '../clocked-stream.js';
 
 /** Settings a test may add beyond BoardOptions. */
 export interface SimBoardExtras {
@@ -46,7 +46,7 @@ export class SimBoard implements Board {
   /** The clock as a VirtualClock, when the board runs on simulated time. */
   readonly virtualClock: VirtualClock | undefined;
   private readonly plant: SimPlant;
-  private readonly stream: SimStepStream;
+  private readonly stream: ClockedStepStream;
   private readonly inputs = new Map<InputRole, SimInput>();
   private readonly outputs = new Map<OutputRole, SimOutput>();
   private readonly pwms = new Map<PwmRole, SimPwm>();
@@ -83,7 +83,7 @@ export class SimBoard implements Board {
     }
     this.plant = new SimPlant(plantOptions, def.motors, this.inputs, this.clock.nowUs());
     const pollUs = extras.pollUs ?? numberOption(def, 'pollUs') ?? DEFAULT_POLL_US;
-    this.stream = new SimStepStream({
+    this.stream = new ClockedStepStream({
       clock: this.clock,
       motorCount: def.motors.length,
       startSteps: this.plant.startSteps(),
@@ -114,7 +114,7 @@ export class SimBoard implements Board {
     return this.opened;
   }
 
-  stepStream(): SimStepStream {
+  stepStream(): ClockedStepStream {
     return this.stream;
   }
 

@@ -1,12 +1,14 @@
-// The simulator's step stream: every step is emitted at its exact time on the board's clock.
+// A step stream timed by a Clock: every step is emitted once the clock reaches its time. The
+// simulator uses it on its virtual or real clock, and host-timed backends (gpiochip, i2c coil
+// steppers, Firmata without AccelStepper) use it on the real clock with a pin-writing onStep.
 // On a virtual clock a timer fires at each step time (and at the drain and end times); on
 // the real clock a timer wakes every few milliseconds and emits the steps that are due,
 // with the same semantics: a step is emitted once the clock has reached its time.
 import { EventEmitter } from 'node:events';
-import { StepTimeline, type StepVisitor } from '../steps.js';
-import type { Clock, StepChunk, StepStream, StepStreamEvents, TimerHandle } from '../types.js';
+import { StepTimeline, type StepVisitor } from './steps.js';
+import type { Clock, StepChunk, StepStream, StepStreamEvents, TimerHandle } from './types.js';
 
-export interface SimStreamOptions {
+export interface ClockedStreamOptions {
   clock: Clock;
   motorCount: number;
   /** Motor positions (steps) the counters start at. */
@@ -24,7 +26,7 @@ export interface SimStreamOptions {
  * then 'idle' when the last chunk ends and it did not end at rest; 'idle' alone when it did.
  * stop() emits nothing: its caller knows the stream is empty.
  */
-export class SimStepStream extends EventEmitter<StepStreamEvents> implements StepStream {
+export class ClockedStepStream extends EventEmitter<StepStreamEvents> implements StepStream {
   readonly motorCount: number;
   private readonly timeline: StepTimeline;
   private readonly clock: Clock;
@@ -35,7 +37,7 @@ export class SimStepStream extends EventEmitter<StepStreamEvents> implements Ste
   private drainArmed = false;
   private idleNotified = true;
 
-  constructor(options: SimStreamOptions) {
+  constructor(options: ClockedStreamOptions) {
     super();
     this.motorCount = options.motorCount;
     this.clock = options.clock;
