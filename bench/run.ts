@@ -1,0 +1,216 @@
+// `npm run bench`: throughput of the motion core (parse, interpret, plan and step timing)
+// on large real jobs, against the gcode-toolpath package interpreting the same jobs in the
+// same run. Prints figures, then ONE JSON line with the results.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import Toolpath from 'gcode-toolpath';
+import { MotionPipeline } from '../motion/pipeline.js';
+import type { MotionSettings } from '../motion/types.js';
+import { loadMachineConfig } from '../src/config/load.js';
+import { motionSettingsFromConfig } from '../src/config/motion-settings.js';
+import { feedText } from '../src/plan/plan-file.js';
+
+const benchDir = dirname(fileURLToPath(import.meta.url));
+const projectRoot = resolve(benchDir, '..');
+const gcodeDir = resolve(projectRoot, '../shared/gcode');
+/** Large real jobs: CAM output, and two laser rasters (run in laser mode, as they would be). */
+const JOB_FILES = [
+  'large_jscut_tball_pocket.gcode',
+  'laser_lightburn_image_G91_laser_love.nc',
+  'laser_raster_tree_M4_fluidnc.nc',
+];
+const MIN_MEASURE_S = 2;
+
+interface Job {
+  name: string;
+  text: string;
+  lines: number;
+  laser: boolean;
+}
+
+/** A zigzag pocket with arcs, for clones without ../shared/gcode. */
+function generatedJob(lineCount: number): Job {
+  const out = ['G21 G90 G94', 'G0 Z5', 'G0 X0 Y0', 'G1 Z-1 F300', 'G1 F1500'];
+  // Whole rows only (100 lines, an arc up to the next row, a G1), so every arc is valid.
+  for (let y = 0; out.length + 102 <= lineCount - 2; y++) {
+    for (let x = 1; x <= 100; x++) {
+      out.push(`X${(y % 2 === 0 ? x : 100 - x).toFixed(3)} Y${(y * 0.5).toFixed(3)}`);
+    }
+    out.push(`G3 X${y % 2 === 0 ? 100 : 0} Y${((y + 1) * 0.5).toFixed(3)} R0.3`, 'G1');
+  }
+  out.push('G0 Z5', 'M2');
+  return {
+    name: `generated (${out.length} lines)`,
+    text: out.join('\n'),
+    lines: out.length,
+    laser: false,
+  };
+}
+
+function loadJobs(): Job[] {
+  if (!existsSync(gcodeDir)) return [generatedJob(100_000)];
+  return JOB_FILES.map((file) => {
+    const text = readFileSync(join(gcodeDir, file), 'utf8');
+    const lines = text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+    return { name: file, text, lines, laser: file.startsWith('laser_') };
+  });
+}
+
+interface Measured {
+  lines: number;
+  steps: number;
+  elapsedS: number;
+}
+
+/** Runs the whole motion core over every job once; returns lines and step events. */
+function runOurs(jobs: Job[], settings: MotionSettings, stepTiming: boolean): Measured {
+  let lines = 0;
+  let steps = 0;
+  const t0 = performance.now();
+  for (const job of jobs) {
+    const pipeline = new MotionPipeline(settings, {
+      stepTiming,
+      stopOnSpindleChange: !job.laser,
+    });
+    lines += feedText(pipeline, job.text);
+    pipeline.finish();
+    steps += pipeline.snapshot().stepEvents;
+  }
+  return { lines, steps, elapsedS: (performance.now() - t0) / 1000 };
+}
+
+/** gcode-toolpath interpreting every job once, counting its callbacks. */
+function runPeer(jobs: Job[]): Measured {
+  let lines = 0;
+  let callbacks = 0;
+  const t0 = performance.now();
+  for (const job of jobs) {
+    const toolpath = new Toolpath({
+      addLine: () => {
+        callbacks++;
+      },
+      addArcCurve: () => {
+        callbacks++;
+      },
+    });
+    toolpath.loadFromStringSync(job.text);
+    lines += job.lines;
+  }
+  if (callbacks === 0) throw new Error('gcode-toolpath produced no motion');
+  return { lines, steps: 0, elapsedS: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * Runs each contender in turn, round after round, until every one has run at least
+ * MIN_MEASURE_S: interleaving keeps a change in machine load from favouring one of them.
+ */
+function measureInterleaved(runs: (() => Measured)[]): Measured[] {
+  const totals = runs.map(() => ({ lines: 0, steps: 0, elapsedS: 0 }));
+  while (totals.some((t) => t.elapsedS < MIN_MEASURE_S)) {
+    runs.forEach((run, i) => {
+      const m = run();
+      totals[i].lines += m.lines;
+      totals[i].steps += m.steps;
+      totals[i].elapsedS += m.elapsedS;
+    });
+  }
+  return totals;
+}
+
+/** Loads an optional benchmark module (written separately) and runs its entry point. */
+async function optionalBench(file: string, entry: string): Promise<Record<string, number> | null> {
+  const path = join(benchDir, file);
+  if (!existsSync(path)) return null;
+  const mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  const fn = mod[entry];
+  if (typeof fn !== 'function') throw new Error(`bench/${file} does not export ${entry}()`);
+  const result: unknown = await (fn as () => unknown)();
+  const figures: Record<string, number> = {};
+  if (typeof result === 'object' && result !== null) {
+    for (const [key, value] of Object.entries(result)) {
+      if (typeof value === 'number') figures[key] = value;
+    }
+  }
+  return figures;
+}
+
+const round = (n: number, digits = 0) => Math.round(n * 10 ** digits) / 10 ** digits;
+/** Large figures as whole numbers with separators, small ones (ms, ratios) to 3 decimals. */
+const fmt = (n: number) =>
+  Math.abs(n) >= 100 ? Math.round(n).toLocaleString('en-US') : String(round(n, 3));
+
+async function main(): Promise<void> {
+  const settings = motionSettingsFromConfig(loadMachineConfig());
+  const jobs = loadJobs();
+  const jobLines = jobs.reduce((sum, job) => sum + job.lines, 0);
+  console.log(`jobs: ${jobs.map((j) => `${j.name} (${fmt(j.lines)} lines)`).join(', ')}`);
+  console.log(`node ${process.version}, ${process.arch}`);
+
+  // Warm up every path the measurement takes, so the JIT has compiled them. The motion
+  // core's peak memory is read before the peer ever runs (the peer keeps every parsed line).
+  for (let i = 0; i < 3; i++) runOurs(jobs, settings, true);
+  runOurs(jobs, settings, false);
+  const peakRssMb = round(process.resourceUsage().maxRSS / 1024, 1);
+  runPeer(jobs);
+
+  const [ours, noSteps, peer] = measureInterleaved([
+    () => runOurs(jobs, settings, true),
+    () => runOurs(jobs, settings, false),
+    () => runPeer(jobs),
+  ]);
+  const linesPerS = ours.lines / ours.elapsedS;
+  const stepsPerS = ours.steps / ours.elapsedS;
+  const planLinesPerS = noSteps.lines / noSteps.elapsedS;
+  const peerLinesPerS = peer.lines / peer.elapsedS;
+  const ratioVsPeer = linesPerS / peerLinesPerS;
+  console.log(
+    `minifactory parse+interpret+plan+step timing: ${fmt(linesPerS)} lines/s, ` +
+      `${fmt(stepsPerS)} steps/s (${fmt(ours.steps / (ours.lines / jobLines))} steps per pass)`,
+  );
+  console.log(`minifactory parse+interpret+plan only:        ${fmt(planLinesPerS)} lines/s`);
+  console.log(`gcode-toolpath 3 interpret only:              ${fmt(peerLinesPerS)} lines/s`);
+  console.log(`ratio (ours with step timing / peer):         ${ratioVsPeer.toFixed(2)}x`);
+  console.log(
+    `ratio (ours without step timing / peer):      ${(planLinesPerS / peerLinesPerS).toFixed(2)}x`,
+  );
+
+  const result: Record<string, number> = {
+    linesPerS: round(linesPerS),
+    stepsPerS: round(stepsPerS),
+    planOnlyLinesPerS: round(planLinesPerS),
+    peerLinesPerS: round(peerLinesPerS),
+    ratioVsPeer: round(ratioVsPeer, 2),
+  };
+  const missing: string[] = [];
+  const failed: string[] = [];
+  for (const [file, entry] of [
+    ['encode.ts', 'benchEncode'],
+    ['mqtt.ts', 'benchMqtt'],
+  ] as const) {
+    let figures: Record<string, number> | null;
+    try {
+      figures = await optionalBench(file, entry);
+    } catch (err) {
+      // One failing optional bench must not cost the figures of the others.
+      console.log(`bench/${file} failed: ${(err as Error).message}`);
+      failed.push(`bench/${file}`);
+      continue;
+    }
+    if (figures === null) {
+      missing.push(`bench/${file} (${entry})`);
+      continue;
+    }
+    for (const [key, value] of Object.entries(figures)) {
+      console.log(`${file}: ${key} = ${fmt(value)}`);
+      result[key] = value;
+    }
+  }
+  if (missing.length > 0) console.log(`not measured (file missing): ${missing.join(', ')}`);
+  if (failed.length > 0) console.log(`not measured (failed): ${failed.join(', ')}`);
+  result.peakRssMb = peakRssMb;
+  console.log(`peak RSS of the motion core's runs (job texts included): ${peakRssMb} MB`);
+  console.log(JSON.stringify(result));
+}
+
+await main();
