@@ -16,6 +16,7 @@ import { EventEmitter } from 'node:events';
 import { RealClock, VirtualClock } from '../clock.js';
 import { HardwareUnavailableError, loadNative } from '../native.js';
 import { ClockedStepStream as HostTimedStepStream } from '../clocked-stream.js';
+import { BoardIo } from '../board-io.js';
 import type {
   Board,
   BoardCapabilities,
@@ -157,15 +158,15 @@ class FirmataPwm implements PwmOutput {
 }
 
 /** An Arduino running Firmata. */
-export class FirmataBoard implements Board {
+export class FirmataBoard
+  extends BoardIo<FirmataInput, FirmataOutput, FirmataPwm>
+  implements Board
+{
   readonly name: string;
   capabilities: BoardCapabilities;
   readonly clock: Clock;
   private j5: JohnnyFiveBoard | undefined;
   private stream: StepStream | undefined;
-  private readonly inputs = new Map<InputRole, FirmataInput>();
-  private readonly outputs = new Map<OutputRole, FirmataOutput>();
-  private readonly pwms = new Map<PwmRole, FirmataPwm>();
   /** The last error johnny-five reported after the board was ready. */
   lastError: Error | undefined;
 
@@ -175,6 +176,7 @@ export class FirmataBoard implements Board {
     private readonly five: JohnnyFiveModule,
     private readonly extras: FirmataBoardExtras = {},
   ) {
+    super();
     this.name = def.name;
     this.clock =
       extras.clock ?? (options.clock === 'virtual' ? new VirtualClock() : new RealClock());
@@ -293,8 +295,7 @@ export class FirmataBoard implements Board {
   async close(): Promise<void> {
     if (this.j5 === undefined) return;
     this.stream?.stop();
-    for (const pwm of this.pwms.values()) pwm.setDuty(0);
-    for (const out of this.outputs.values()) out.write(false);
+    this.allOff();
     const transport = this.j5.io.transport;
     this.j5 = undefined;
     await new Promise<void>((resolve) => {
@@ -306,18 +307,6 @@ export class FirmataBoard implements Board {
   stepStream(): StepStream {
     if (this.stream === undefined) throw new Error(`board ${this.name} is not open`);
     return this.stream;
-  }
-
-  input(role: InputRole): DigitalInput | undefined {
-    return this.inputs.get(role);
-  }
-
-  output(role: OutputRole): DigitalOutput | undefined {
-    return this.outputs.get(role);
-  }
-
-  pwm(role: PwmRole): PwmOutput | undefined {
-    return this.pwms.get(role);
   }
 
   private unavailable(what: string, err: unknown): HardwareUnavailableError {

@@ -18,6 +18,7 @@
 // Board options: chipLabel (default: the Pi header controller), maxStepRateHz, pwmChip and
 // pwmChannel (sysfs PWM, found from the GPIO by default).
 import { EventEmitter } from 'node:events';
+import { BoardIo } from '../board-io.js';
 import type { BinaryValue, Direction, Edge, Options as OnoffOptions, ValueCallback } from 'onoff';
 import { RealClock, VirtualClock } from '../clock.js';
 import { HardwareUnavailableError, loadNative } from '../native.js';
@@ -36,8 +37,6 @@ import type {
   InputRole,
   OutputRole,
   PinDef,
-  PwmOutput,
-  PwmRole,
   StepStream,
 } from '../types.js';
 import { listGpioChips, pickGpioChip, type GpioChipInfo } from './chip.js';
@@ -129,16 +128,13 @@ class SysfsOutput implements DigitalOutput {
 }
 
 /** A Linux GPIO controller through sysfs. */
-export class GpiochipBoard implements Board {
+export class GpiochipBoard extends BoardIo<SysfsInput, SysfsOutput, SysfsPwm> implements Board {
   readonly name: string;
   readonly capabilities: BoardCapabilities;
   readonly clock: Clock;
   private chip: GpioChipInfo | undefined;
   private readonly exported: OnoffGpio[] = [];
   private stream: HostTimedStepStream | undefined;
-  private readonly inputs = new Map<InputRole, SysfsInput>();
-  private readonly outputs = new Map<OutputRole, SysfsOutput>();
-  private readonly pwms = new Map<PwmRole, SysfsPwm>();
 
   constructor(
     private readonly def: BoardDefinition,
@@ -146,6 +142,7 @@ export class GpiochipBoard implements Board {
     private readonly onoff: OnoffModule,
     private readonly extras: GpiochipBoardExtras = {},
   ) {
+    super();
     this.name = def.name;
     this.clock =
       extras.clock ?? (options.clock === 'virtual' ? new VirtualClock() : new RealClock());
@@ -289,18 +286,6 @@ export class GpiochipBoard implements Board {
   stepStream(): StepStream {
     if (this.stream === undefined) throw new Error(`board ${this.name} is not open`);
     return this.stream;
-  }
-
-  input(role: InputRole): DigitalInput | undefined {
-    return this.inputs.get(role);
-  }
-
-  output(role: OutputRole): DigitalOutput | undefined {
-    return this.outputs.get(role);
-  }
-
-  pwm(role: PwmRole): PwmOutput | undefined {
-    return this.pwms.get(role);
   }
 
   private unavailable(what: string, err: unknown): HardwareUnavailableError {

@@ -11,6 +11,7 @@ import { EventEmitter } from 'node:events';
 import { RealClock, VirtualClock } from '../clock.js';
 import { HardwareUnavailableError, loadNative } from '../native.js';
 import { ClockedStepStream as HostTimedStepStream } from '../clocked-stream.js';
+import { BoardIo } from '../board-io.js';
 import type {
   Board,
   BoardCapabilities,
@@ -139,7 +140,7 @@ class ExpanderOutput implements DigitalOutput {
 }
 
 /** Chips on an I2C bus. */
-export class I2cBoard implements Board {
+export class I2cBoard extends BoardIo<ExpanderInput, ExpanderOutput, PcaPwm> implements Board {
   readonly name: string;
   readonly capabilities: BoardCapabilities;
   readonly clock: Clock;
@@ -150,9 +151,6 @@ export class I2cBoard implements Board {
   private steppers: CoilStepper[] = [];
   private stream: HostTimedStepStream | undefined;
   private mcp: Mcp23017 | undefined;
-  private readonly inputs = new Map<InputRole, ExpanderInput>();
-  private readonly outputs = new Map<OutputRole, ExpanderOutput>();
-  private readonly pwms = new Map<PwmRole, PcaPwm>();
   private readonly coils: CoilDef[];
   private readonly address: number;
   private readonly mode: CoilStepMode;
@@ -163,6 +161,7 @@ export class I2cBoard implements Board {
     private readonly i2c: I2cBusModule,
     private readonly extras: I2cBoardExtras = {},
   ) {
+    super();
     this.name = def.name;
     this.clock =
       extras.clock ?? (options.clock === 'virtual' ? new VirtualClock() : new RealClock());
@@ -239,8 +238,7 @@ export class I2cBoard implements Board {
     if (this.bus === undefined) return;
     this.stream?.stop();
     this.mcp?.stopPolling();
-    for (const pwm of this.pwms.values()) pwm.setDuty(0);
-    for (const out of this.outputs.values()) out.write(false);
+    this.allOff();
     for (const s of this.steppers) this.queue.run(() => s.release());
     await this.queue.flush();
     await this.bus.close();
@@ -250,18 +248,6 @@ export class I2cBoard implements Board {
   stepStream(): StepStream {
     if (this.stream === undefined) throw new Error(`board ${this.name} is not open`);
     return this.stream;
-  }
-
-  input(role: InputRole): DigitalInput | undefined {
-    return this.inputs.get(role);
-  }
-
-  output(role: OutputRole): DigitalOutput | undefined {
-    return this.outputs.get(role);
-  }
-
-  pwm(role: PwmRole): PwmOutput | undefined {
-    return this.pwms.get(role);
   }
 
   /** The coil steppers, in motor order (tests and diagnostics). */

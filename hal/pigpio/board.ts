@@ -9,6 +9,7 @@
 //   maxStepRateHz      aggregate step rate to advertise (default 200000)
 import { RealClock, VirtualClock } from '../clock.js';
 import { HardwareUnavailableError, loadNative } from '../native.js';
+import { BoardIo } from '../board-io.js';
 import type {
   Board,
   BoardCapabilities,
@@ -16,14 +17,10 @@ import type {
   BoardFactory,
   BoardOptions,
   Clock,
-  DigitalInput,
-  DigitalOutput,
   InputDef,
   InputRole,
   OutputRole,
   PinDef,
-  PwmOutput,
-  PwmRole,
   StepStream,
 } from '../types.js';
 import { WaveEncoder, type WaveMotor } from './encoder.js';
@@ -98,15 +95,12 @@ export function pigpioSettings(def: BoardDefinition): PigpioSettings {
 }
 
 /** A Raspberry Pi driven through pigpio. */
-export class PigpioBoard implements Board {
+export class PigpioBoard extends BoardIo<PigpioInput, PigpioOutput, PigpioPwm> implements Board {
   readonly name: string;
   readonly capabilities: BoardCapabilities;
   readonly clock: Clock;
   private readonly settings: PigpioSettings;
   private stream: PigpioStepStream | undefined;
-  private readonly inputs = new Map<InputRole, PigpioInput>();
-  private readonly outputs = new Map<OutputRole, PigpioOutput>();
-  private readonly pwms = new Map<PwmRole, PigpioPwm>();
   private readonly motorPins = new Map<number, PigpioGpio>();
   private opened = false;
 
@@ -116,6 +110,7 @@ export class PigpioBoard implements Board {
     private readonly pigpio: PigpioModule,
     extras: PigpioBoardExtras = {},
   ) {
+    super();
     this.name = def.name;
     this.settings = pigpioSettings(def);
     this.clock =
@@ -209,8 +204,7 @@ export class PigpioBoard implements Board {
     if (!this.opened) return;
     this.stream?.stop();
     this.stream?.dispose();
-    for (const pwm of this.pwms.values()) pwm.setDuty(0);
-    for (const out of this.outputs.values()) out.write(false);
+    this.allOff();
     for (const input of this.inputs.values()) input.release();
     this.pigpio.terminate();
     this.opened = false;
@@ -219,18 +213,6 @@ export class PigpioBoard implements Board {
   stepStream(): StepStream {
     if (this.stream === undefined) throw new Error(`board ${this.name} is not open`);
     return this.stream;
-  }
-
-  input(role: InputRole): DigitalInput | undefined {
-    return this.inputs.get(role);
-  }
-
-  output(role: OutputRole): DigitalOutput | undefined {
-    return this.outputs.get(role);
-  }
-
-  pwm(role: PwmRole): PwmOutput | undefined {
-    return this.pwms.get(role);
   }
 
   /** Control blocks one wave uses (diagnostics). */

@@ -2,6 +2,7 @@
 // a test can drive, outputs and PWM recorded with their times. `board: sim` everywhere by
 // default, and the board every layer above tests against.
 import { RealClock, VirtualClock, asVirtualClock } from '../clock.js';
+import { BoardIo } from '../board-io.js';
 import type {
   Board,
   BoardCapabilities,
@@ -9,11 +10,8 @@ import type {
   BoardFactory,
   BoardOptions,
   Clock,
-  DigitalInput,
-  DigitalOutput,
   InputRole,
   OutputRole,
-  PwmOutput,
   PwmRole,
 } from '../types.js';
 import { SimPlant, type TimingViolation } from './plant.js';
@@ -39,7 +37,7 @@ function numberOption(def: BoardDefinition, key: string): number | undefined {
 }
 
 /** A simulated board; asSimBoard(board) gives tests this class's controls. */
-export class SimBoard implements Board {
+export class SimBoard extends BoardIo<SimInput, SimOutput, SimPwm> implements Board {
   readonly name: string;
   readonly capabilities: BoardCapabilities;
   readonly clock: Clock;
@@ -47,15 +45,13 @@ export class SimBoard implements Board {
   readonly virtualClock: VirtualClock | undefined;
   private readonly plant: SimPlant;
   private readonly stream: ClockedStepStream;
-  private readonly inputs = new Map<InputRole, SimInput>();
-  private readonly outputs = new Map<OutputRole, SimOutput>();
-  private readonly pwms = new Map<PwmRole, SimPwm>();
   private readonly log = new SignalLog();
   private readonly pulseRecord = new PulseRecorder();
   private emittedPulses = 0;
   private opened = false;
 
   constructor(def: BoardDefinition, options: BoardOptions, extras: SimBoardExtras = {}) {
+    super();
     const plantOptions = options.plant;
     if (plantOptions === undefined) {
       throw new Error(
@@ -116,18 +112,6 @@ export class SimBoard implements Board {
 
   stepStream(): ClockedStepStream {
     return this.stream;
-  }
-
-  input(role: InputRole): DigitalInput | undefined {
-    return this.inputs.get(role);
-  }
-
-  output(role: OutputRole): DigitalOutput | undefined {
-    return this.outputs.get(role);
-  }
-
-  pwm(role: PwmRole): PwmOutput | undefined {
-    return this.pwms.get(role);
   }
 
   // ---- test controls ----
