@@ -215,6 +215,9 @@ export class FirmataBoard
       const onError = (err: unknown): void =>
         reject(this.unavailable(`could not connect on ${String(port)}`, err));
       board.once('error', onError);
+      // johnny-five goes on emitting (its connect timeout fires later even after a failed
+      // open); with no listener left, Node would turn that into an uncaught exception.
+      board.on('error', () => undefined);
       board.once('ready', () => {
         board.off('error', onError);
         // Later errors must not crash the process: keep them for the machine to see.

@@ -2,6 +2,8 @@
 // clock), opens the machine, logs what it does, and runs until SIGINT/SIGTERM.
 import path from 'node:path';
 import type { Command } from 'commander';
+import { BackendLoadError } from '../../hal/index.js';
+import { HardwareUnavailableError } from '../../hal/native.js';
 import { ConfigError } from '../config/errors.js';
 import { loadMachineConfig } from '../config/load.js';
 import { startDaemon } from '../daemon.js';
@@ -54,8 +56,18 @@ export function registerRun(program: Command): void {
         });
       } catch (err) {
         clearInterval(keepAlive);
-        log.fatal({ err }, 'machine failed to start');
-        process.exitCode = 1;
+        // A refused board file or absent hardware is the user's to fix: one clear line, no stack.
+        if (
+          err instanceof ConfigError ||
+          err instanceof HardwareUnavailableError ||
+          err instanceof BackendLoadError
+        ) {
+          log.fatal(`machine failed to start: ${err.message}`);
+          process.exitCode = err instanceof ConfigError ? 2 : 1;
+        } else {
+          log.fatal({ err }, 'machine failed to start');
+          process.exitCode = 1;
+        }
       }
     });
 }
