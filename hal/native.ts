@@ -32,6 +32,10 @@ function reasonOf(err: unknown): string {
  */
 export async function loadNative<T>(pkg: string, boardFile: string, hint: string): Promise<T> {
   let mod: unknown;
+  // Some bindings (pigpio) print a boxed warning with a stack when their C library is absent.
+  // The backend turns the failure into its own one-line error, so hold that noise back.
+  const warn = console.warn;
+  console.warn = () => undefined;
   try {
     mod = await import(pkg);
   } catch (err) {
@@ -42,6 +46,8 @@ export async function loadNative<T>(pkg: string, boardFile: string, hint: string
       boardFile,
       { cause: err },
     );
+  } finally {
+    console.warn = warn;
   }
   const withDefault = mod as { default?: unknown };
   return (withDefault.default ?? mod) as T;
