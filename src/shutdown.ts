@@ -23,6 +23,8 @@ export interface ShutdownOptions {
   process?: ProcessLike;
   /** Default 3000. */
   stopTimeoutMs?: number;
+  /** After a crash, how long the orderly stop may take to flush safe levels; default 1000. */
+  crashFlushMs?: number;
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
@@ -32,6 +34,7 @@ export function installShutdown(target: SafeStateTarget, options: ShutdownOption
   const proc: ProcessLike = options.process ?? process;
   const log = options.log;
   const timeoutMs = options.stopTimeoutMs ?? 3000;
+  const crashFlushMs = options.crashFlushMs ?? 1000;
   let stopping = false;
 
   const safe = (): Record<string, number | boolean> => {
@@ -71,7 +74,21 @@ export function installShutdown(target: SafeStateTarget, options: ShutdownOption
   const onCrash = (err: unknown): void => {
     const outputs = safe();
     log.fatal({ err, outputs }, 'uncaught error: outputs safe, exiting');
-    proc.exit(1);
+    if (stopping) {
+      proc.exit(1);
+      return;
+    }
+    stopping = true;
+    // The safe levels are set, but on I2C chips and serial MCUs the writes are asynchronous:
+    // let the orderly stop (which closes the board and flushes them) run, briefly, first.
+    const timer = setTimeout(() => proc.exit(1), crashFlushMs);
+    options
+      .stop()
+      .catch(() => undefined)
+      .finally(() => {
+        clearTimeout(timer);
+        proc.exit(1);
+      });
   };
 
   const onExit = (): void => {

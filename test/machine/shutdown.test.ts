@@ -40,8 +40,17 @@ describe('safe state on crash and signals', () => {
     expect(r.sim.pwm('spindle')?.duty()).toBe(0.9);
     const proc = new FakeProcess();
     const lines: LogLine[] = [];
-    installShutdown(r.machine, { log: silentLog(lines), stop: async () => {}, process: proc });
+    let stopped = false;
+    const stop = async (): Promise<void> => {
+      stopped = true;
+    };
+    installShutdown(r.machine, { log: silentLog(lines), stop, process: proc });
     proc.emit('uncaughtException', new Error('boom'));
+    // Safe at once, synchronously; the exit waits for the orderly stop that flushes the board.
+    expect(r.sim.pwm('spindle')?.duty()).toBe(0);
+    expect(proc.exitCodes).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stopped).toBe(true);
     expect(proc.exitCodes).toEqual([1]);
     expect(r.sim.pwm('spindle')?.duty()).toBe(0);
     expect(r.sim.output('spindleEnable')?.read()).toBe(false);
@@ -56,6 +65,25 @@ describe('safe state on crash and signals', () => {
       mist: false,
       flood: false,
     });
+  });
+
+  it('a crash whose orderly stop hangs still exits after crashFlushMs, outputs already safe', async () => {
+    const r = await rig();
+    await r.machine.gcode('M3 S500');
+    expect(r.sim.pwm('spindle')?.duty()).toBeGreaterThan(0);
+    const proc = new FakeProcess();
+    const hang = (): Promise<void> => new Promise<void>(() => undefined);
+    installShutdown(r.machine, {
+      log: silentLog([]),
+      stop: hang,
+      process: proc,
+      crashFlushMs: 20,
+    });
+    proc.emit('unhandledRejection', new Error('lost'));
+    expect(r.sim.pwm('spindle')?.duty()).toBe(0);
+    expect(proc.exitCodes).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(proc.exitCodes).toEqual([1]);
   });
 
   it('SIGTERM to `minifactory run` logs the safe outputs and exits 0', async () => {
