@@ -279,7 +279,9 @@ export class I2cBoard extends BoardIo<ExpanderInput, ExpanderOutput, PcaPwm> imp
       inputMask |= 1 << input.pin;
       if (input.pullUp) pullUpMask |= 1 << input.pin;
     }
-    for (const [, out] of outputs) if (out?.activeLow) outputLevels |= 1 << out.pin; // inactive
+    for (const [, output] of outputs) {
+      if (output?.activeLow) outputLevels |= 1 << output.pin; // inactive
+    }
     try {
       await mcp.configure(inputMask, pullUpMask, outputLevels);
     } catch (err) {
