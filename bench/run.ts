@@ -164,11 +164,16 @@ async function main(): Promise<void> {
   const planLinesPerS = noSteps.lines / noSteps.elapsedS;
   const peerLinesPerS = peer.lines / peer.elapsedS;
   const ratioVsPeer = linesPerS / peerLinesPerS;
+  // What the step timing alone adds: the extra time per line over the plan-only runs, against
+  // the steps per line (a derived figure: both runs take turns, see measureInterleaved).
+  const stepTimingSPerLine = ours.elapsedS / ours.lines - noSteps.elapsedS / noSteps.lines;
+  const stepTimingStepsPerS = ours.steps / ours.lines / stepTimingSPerLine;
   console.log(
     `minifactory parse+interpret+plan+step timing: ${fmt(linesPerS)} lines/s, ` +
       `${fmt(stepsPerS)} steps/s (${fmt(ours.steps / (ours.lines / jobLines))} steps per pass)`,
   );
   console.log(`minifactory parse+interpret+plan only:        ${fmt(planLinesPerS)} lines/s`);
+  console.log(`step timing alone (the difference of both):   ${fmt(stepTimingStepsPerS)} steps/s`);
   console.log(`gcode-toolpath 3 interpret only:              ${fmt(peerLinesPerS)} lines/s`);
   console.log(`ratio (ours with step timing / peer):         ${ratioVsPeer.toFixed(2)}x`);
   console.log(
@@ -179,6 +184,7 @@ async function main(): Promise<void> {
     linesPerS: round(linesPerS),
     stepsPerS: round(stepsPerS),
     planOnlyLinesPerS: round(planLinesPerS),
+    stepTimingStepsPerS: round(stepTimingStepsPerS),
     peerLinesPerS: round(peerLinesPerS),
     ratioVsPeer: round(ratioVsPeer, 2),
   };

@@ -323,7 +323,9 @@ export class MotionPipeline {
       const chunk = stepper.nextChunk();
       if (chunk === null) break;
       this.stats.stepEvents += chunk.count;
+      // Nobody else sees the chunk without a listener: its arrays can serve the next one.
       if (onChunk !== undefined) onChunk(chunk, chunk.startUs + this.timelineOffsetUs);
+      else stepper.recycle(chunk);
     }
   }
 }

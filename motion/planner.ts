@@ -12,7 +12,7 @@
 // minimum is a junction term rather than W_end (no future move reaches below it). The
 // suffix minimum is a sliding-window minimum kept in a monotone deque: O(1) amortized per
 // move, and the result is identical to a full lookahead over the whole job.
-import { maxAccelAlongMmS2, maxSpeedAlongMmS } from './axis-limits.js';
+import { DirectionLimits } from './direction-limits.js';
 import { junctionSpeedMmS } from './junction.js';
 import { profileTrapezoid } from './trapezoid.js';
 import type { LinearMove, MotionSettings, PlannedMove, VecMm } from './types.js';
@@ -44,6 +44,7 @@ interface PendingMove {
 /** Lookahead planner: LinearMoves in, PlannedMoves with final speeds out, in order. */
 export class Planner {
   private settings: MotionSettings;
+  private limits: DirectionLimits;
   private positionMmValue: VecMm;
   private feedRatio = 1;
   private rapidRatio = 1;
@@ -65,6 +66,7 @@ export class Planner {
   /** Creates a planner at rest at startMm (default the origin). */
   constructor(settings: MotionSettings, startMm: VecMm = { x: 0, y: 0, z: 0 }) {
     this.settings = settings;
+    this.limits = new DirectionLimits(settings);
     this.positionMmValue = { ...startMm };
   }
 
@@ -93,7 +95,7 @@ export class Planner {
       endMm: { x: endMm.x, y: endMm.y, z: endMm.z },
       distMm,
       unit,
-      accelMmS2: maxAccelAlongMmS2(this.settings, unit),
+      accelMmS2: this.limits.accelAlongMmS2(unit.x, unit.y, unit.z),
       junctionMmS,
       joined,
       maxSpeedMmS: 0,
@@ -109,16 +111,14 @@ export class Planner {
     this.pending.push(p);
     this.workEnd += 2 * p.accelMmS2 * distMm;
     this.pushCandidate(this.pending.length - 1);
-    const out: PlannedMove[] = [];
-    this.finalize(false, out);
+    const out = this.finalize(false);
     if (this.workEnd > REBASE_WORK) this.rebase();
     return out;
   }
 
   /** The job (or input) ends: plan the tail to a stop and return all remaining moves. */
   flush(): PlannedMove[] {
-    const out: PlannedMove[] = [];
-    this.finalize(true, out);
+    const out = this.finalize(true);
     this.resetChain();
     return out;
   }
@@ -166,6 +166,7 @@ export class Planner {
   /** Replaces the machine settings; pending moves are re-planned with them. */
   setSettings(settings: MotionSettings): void {
     this.settings = settings;
+    this.limits = new DirectionLimits(settings);
     this.recomputePending();
   }
 
@@ -176,17 +177,13 @@ export class Planner {
     const jz = unit.z - prevUnit.z;
     const jLen = Math.sqrt(jx * jx + jy * jy + jz * jz);
     if (jLen < 1e-12) return Infinity;
-    const accelMmS2 = maxAccelAlongMmS2(this.settings, {
-      x: jx / jLen,
-      y: jy / jLen,
-      z: jz / jLen,
-    });
+    const accelMmS2 = this.limits.accelAlongMmS2(jx / jLen, jy / jLen, jz / jLen);
     return junctionSpeedMmS(prevUnit, unit, accelMmS2, this.settings.junctionDeviationMm);
   }
 
   /** Speed the move asks for, after overrides, capped by the axes along its direction. */
   private nominalSpeedMmS(p: PendingMove): number {
-    const axisMaxMmS = maxSpeedAlongMmS(this.settings, p.unit);
+    const axisMaxMmS = this.limits.speedAlongMmS(p.unit.x, p.unit.y, p.unit.z);
     const m = p.source;
     if (m.rapid) return axisMaxMmS * Math.min(1, this.rapidRatio);
     let speedMmS: number;
@@ -225,7 +222,10 @@ export class Planner {
   }
 
   /** Emits, in order, every pending move whose exit speed no future move can change. */
-  private finalize(atEnd: boolean, out: PlannedMove[]): void {
+  private finalize(atEnd: boolean): PlannedMove[] {
+    // Usually none or one move becomes final: a literal of that size is the cheapest array
+    // (growing an empty one by push reserves room for 17).
+    let out: PlannedMove[] | null = null;
     const pending = this.pending;
     while (this.head < pending.length) {
       const i = this.head;
@@ -235,7 +235,7 @@ export class Planner {
       let exitSq: number;
       const reachSq = Math.min(
         entryMmS * entryMmS + 2 * p.accelMmS2 * p.distMm,
-        p.maxSpeedMmS ** 2,
+        p.maxSpeedMmS * p.maxSpeedMmS,
       );
       if (isLast) {
         if (!atEnd) break;
@@ -254,11 +254,14 @@ export class Planner {
       const brakeSq = entryMmS * entryMmS - 2 * p.accelMmS2 * p.distMm;
       if (!isLast && brakeSq - exitSq > 1e-9 * (entryMmS * entryMmS + 1)) exitSq = brakeSq;
       const exitMmS = Math.sqrt(exitSq);
-      out.push(this.toPlanned(p, entryMmS, exitMmS));
+      const planned = this.toPlanned(p, entryMmS, exitMmS);
+      if (out === null) out = [planned];
+      else out.push(planned);
       this.headEntryMmS = exitMmS;
       this.head++;
     }
     this.compact();
+    return out ?? [];
   }
 
   private toPlanned(p: PendingMove, entryMmS: number, exitMmS: number): PlannedMove {
@@ -324,7 +327,7 @@ export class Planner {
     let prevMaxSpeedMmS = 0;
     for (let i = this.head; i < this.pending.length; i++) {
       const p = this.pending[i];
-      p.accelMmS2 = maxAccelAlongMmS2(this.settings, p.unit);
+      p.accelMmS2 = this.limits.accelAlongMmS2(p.unit.x, p.unit.y, p.unit.z);
       p.maxSpeedMmS = this.nominalSpeedMmS(p);
       if (p.joined && prevUnit) p.junctionMmS = this.junctionFor(prevUnit, p.unit);
       // The head's previous move is already final; its cap no longer binds the head's entry.

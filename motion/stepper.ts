@@ -8,34 +8,34 @@
 // generator start and rounded only when written into a chunk, so nothing drifts.
 import { maxAccelAlongMmS2 } from './axis-limits.js';
 import { createKinematics, type Kinematics } from './kinematics.js';
-import { distanceAtS, durationS, profileTrapezoid, speedAtS } from './trapezoid.js';
+import {
+  MoveQueue,
+  Q_CRUISE_BASE_US,
+  Q_CRUISE_START_MM,
+  Q_CRUISE_US_PER_MM,
+  Q_DECEL_BASE_US,
+  Q_DECEL_START_MM,
+  Q_DIST_MM,
+  Q_END_US,
+  Q_MOTOR,
+  Q_START_US,
+  Q_STRIDE,
+  Q_TWO_ACCEL_MM_S2,
+  Q_V0_MM_S,
+  Q_V0_SQ,
+  Q_VC_MM_S,
+  Q_VC_SQ,
+} from './move-queue.js';
+import { distanceAtS, profileTrapezoid, speedAtS } from './trapezoid.js';
 import type { LinearMove, MotionSettings, PlannedMove, StepChunk, VecMm } from './types.js';
 
 const MOTORS = 3;
 const US_PER_S = 1e6;
+const TWO_US_PER_S = 2 * US_PER_S;
 /** Path pieces shorter than this are treated as points. */
 const MIN_PIECE_MM = 1e-9;
-
-/** A move in the generator's queue, with everything the inner loop needs precomputed. */
-interface QueuedMove {
-  move: PlannedMove;
-  startUs: number;
-  endUs: number;
-  distMm: number;
-  /**
-   * Per motor m: [3m] position (float steps) at the start, [3m + 1] mm of path per step (0 for
-   * a motor that does not move), [3m + 2] integer position at the end, floor(p_end + 0.5).
-   * One plain array: cheaper to allocate than typed arrays for the many short moves.
-   */
-  motorData: number[];
-  v0: number;
-  vc: number;
-  accelMmS2: number;
-  cruiseStartMm: number;
-  decelStartMm: number;
-  accelTimeS: number;
-  decelStartTimeS: number;
-}
+/** Initial size of the output buffers (events); they grow by doubling. */
+const MIN_OUT_CAPACITY = 1024;
 
 /** Options of a StepGenerator. */
 export interface StepGeneratorOptions {
@@ -60,7 +60,7 @@ export class StepGenerator {
   private readonly pos = new Float64Array(MOTORS);
   private readonly totals = new Float64Array(MOTORS);
   private positionKnown: boolean;
-  private queue: QueuedMove[] = [];
+  private readonly queue = new MoveQueue();
   /** First queued move with steps still to emit. */
   private qHead = 0;
   /** First queued move whose time is not yet fully generated (≤ qHead). */
@@ -76,13 +76,17 @@ export class StepGenerator {
   private holdRemainder: LinearMove[] = [];
   // Scratch buffers, reused between chunks (never handed out).
   private motorTimes: Float64Array[] = [0, 1, 2].map(() => new Float64Array(256));
-  private outTime = new Uint32Array(1024);
-  private outMotor = new Uint8Array(1024);
-  private outDir = new Int8Array(1024);
+  private outTime: Uint32Array = new Uint32Array(MIN_OUT_CAPACITY);
+  private outMotor: Uint8Array = new Uint8Array(MIN_OUT_CAPACITY);
+  private outDir: Int8Array = new Int8Array(MIN_OUT_CAPACITY);
+  /** Arrays of a chunk handed back by recycle(): the next chunk's events are written there. */
+  private spare: StepChunk | null = null;
+  /** Set by the first recycle(): chunks then carry the output buffers themselves. */
+  private recycling = false;
   private readonly prepStart = new Float64Array(MOTORS);
   private readonly prepEnd = new Float64Array(MOTORS);
-  private readonly counts = [0, 0, 0];
-  private readonly dirs = [0, 0, 0];
+  private readonly counts = new Int32Array(MOTORS);
+  private readonly dirs = new Int32Array(MOTORS);
   /** End of the last queued move (mm, and motor steps), for continuity and positionMm. */
   private lastEndMm: VecMm | null = null;
   private readonly lastEndSteps = new Float64Array(MOTORS);
@@ -104,8 +108,15 @@ export class StepGenerator {
   /** Queue planned moves (in order). Returns the move's absolute start time, µs from the start. */
   add(move: PlannedMove): number {
     const startUs = this.open ? this.queueEndUs : Math.max(this.queueEndUs, this.genUs);
-    const q = this.prepare(move, startUs);
     const p0 = this.prepStart;
+    // A move that starts where the last one ended (the planner shares the point) starts at
+    // the motor positions already computed for that end.
+    if (this.open && move.startMm === this.lastEndMm) {
+      for (let m = 0; m < MOTORS; m++) p0[m] = this.lastEndSteps[m];
+    } else {
+      this.kin.toMotorSteps(move.startMm, p0);
+    }
+    this.kin.toMotorSteps(move.endMm, this.prepEnd);
     if (!this.positionKnown) {
       for (let m = 0; m < MOTORS; m++) this.pos[m] = Math.floor(p0[m] + 0.5);
       this.positionKnown = true;
@@ -121,12 +132,12 @@ export class StepGenerator {
         );
       }
     }
-    this.queue.push(q);
-    this.queueEndUs = q.endUs;
+    const index = this.queue.push(move, startUs, p0, this.prepEnd);
+    this.queueEndUs = this.queue.endUs(index);
     this.open = true;
     this.endsAtRestQueued = move.endSpeedMmS === 0;
     this.lastEndMm = move.endMm;
-    this.lastEndSteps.set(this.prepEnd);
+    for (let m = 0; m < MOTORS; m++) this.lastEndSteps[m] = this.prepEnd[m];
     return startUs;
   }
 
@@ -163,24 +174,67 @@ export class StepGenerator {
     if (endsAtRest) {
       this.dropQueue();
     } else {
-      while (this.timeHead < this.qHead && this.queue[this.timeHead].endUs <= endUs) {
+      while (this.timeHead < this.qHead && this.queue.endUs(this.timeHead) <= endUs) {
         this.timeHead++;
       }
       if (this.timeHead > 64 && this.timeHead * 2 > this.queue.length) {
-        this.queue = this.queue.slice(this.timeHead);
+        this.queue.dropFront(this.timeHead);
         this.qHead -= this.timeHead;
         this.timeHead = 0;
       }
     }
-    return {
+    if (!this.recycling) {
+      return {
+        startUs,
+        durationUs: endUs - startUs,
+        count,
+        timeUs: this.outTime.slice(0, count),
+        motor: this.outMotor.slice(0, count),
+        dir: this.outDir.slice(0, count),
+        endsAtRest,
+      };
+    }
+    // The caller recycles chunks: hand out the filled buffers themselves (no copy) and write
+    // the following events into recycled ones (or fresh ones, if none came back yet).
+    const chunk: StepChunk = {
       startUs,
       durationUs: endUs - startUs,
       count,
-      timeUs: this.outTime.slice(0, count),
-      motor: this.outMotor.slice(0, count),
-      dir: this.outDir.slice(0, count),
+      timeUs: this.outTime,
+      motor: this.outMotor,
+      dir: this.outDir,
       endsAtRest,
     };
+    const spare = this.spare;
+    if (spare !== null) {
+      this.outTime = spare.timeUs;
+      this.outMotor = spare.motor;
+      this.outDir = spare.dir;
+      this.spare = null;
+    } else {
+      const size = this.outTime.length;
+      this.outTime = new Uint32Array(size);
+      this.outMotor = new Uint8Array(size);
+      this.outDir = new Int8Array(size);
+    }
+    return chunk;
+  }
+
+  /**
+   * Opt-in: hands a chunk from nextChunk back once the caller is done with it. From the first
+   * call on, chunks carry the generator's own buffers (their arrays may be longer than count)
+   * and a recycled chunk's arrays take the next chunk's events, so nothing is allocated or
+   * copied per chunk. The caller must not read a chunk after recycling it.
+   */
+  recycle(chunk: StepChunk): void {
+    this.recycling = true;
+    const size = chunk.timeUs.length;
+    // Arrays too small to be worth keeping, of mismatched sizes, or already ours are ignored.
+    if (size < MIN_OUT_CAPACITY || chunk.motor.length !== size || chunk.dir.length !== size) {
+      return;
+    }
+    if (chunk.timeUs === this.outTime || this.spare?.timeUs === chunk.timeUs) return;
+    this.spare = chunk;
   }
 
   /** Time already generated (end of the last chunk), µs. */
@@ -271,9 +325,10 @@ export class StepGenerator {
     this.dropQueue();
     if (pieces.length === 0) pieces.push(pointMove(stopMm));
     for (const piece of pieces) {
-      const q = this.prepare(piece, this.queueEndUs);
-      this.queue.push(q);
-      this.queueEndUs = q.endUs;
+      this.kin.toMotorSteps(piece.startMm, this.prepStart);
+      this.kin.toMotorSteps(piece.endMm, this.prepEnd);
+      const index = this.queue.push(piece, this.queueEndUs, this.prepStart, this.prepEnd);
+      this.queueEndUs = this.queue.endUs(index);
     }
     this.lastEndMm = pieces[pieces.length - 1].endMm;
     this.kin.toMotorSteps(this.lastEndMm, this.lastEndSteps);
@@ -307,7 +362,7 @@ export class StepGenerator {
   }
 
   private dropQueue(): void {
-    this.queue = [];
+    this.queue.clear();
     this.qHead = 0;
     this.timeHead = 0;
     this.queueEndUs = this.genUs;
@@ -315,86 +370,27 @@ export class StepGenerator {
     this.endsAtRestQueued = false;
   }
 
-  private prepare(move: PlannedMove, startUs: number): QueuedMove {
-    const p0 = this.prepStart;
-    const pEnd = this.prepEnd;
-    this.kin.toMotorSteps(move.startMm, p0);
-    this.kin.toMotorSteps(move.endMm, pEnd);
-    const motorData = [0, 0, 0, 0, 0, 0, 0, 0, 0];
-    for (let m = 0; m < MOTORS; m++) {
-      const deltaSteps = pEnd[m] - p0[m];
-      motorData[3 * m] = p0[m];
-      motorData[3 * m + 1] = deltaSteps !== 0 && move.distMm > 0 ? move.distMm / deltaSteps : 0;
-      motorData[3 * m + 2] = Math.floor(pEnd[m] + 0.5);
-    }
-    const v0 = move.startSpeedMmS;
-    const vc = move.cruiseSpeedMmS;
-    const cruiseStartMm = 0.5 * (v0 + vc) * move.accelTimeS;
-    const decelStartMm = move.distMm - 0.5 * (vc + move.endSpeedMmS) * move.decelTimeS;
-    return {
-      move,
-      startUs,
-      endUs: startUs + durationS(move) * US_PER_S,
-      distMm: move.distMm,
-      motorData,
-      v0,
-      vc,
-      accelMmS2: move.accelMmS2,
-      cruiseStartMm,
-      decelStartMm,
-      accelTimeS: move.accelTimeS,
-      decelStartTimeS: move.accelTimeS + move.cruiseTimeS,
-    };
-  }
-
   /** Writes every event with round(t) < endUs into the output buffers; returns the count. */
   private generate(chunkStartUs: number, endUs: number): number {
     const limitUs = endUs - 0.5;
-    const pos = this.pos;
     let count = 0;
     const counts = this.counts;
-    const dirs = this.dirs;
-    while (this.qHead < this.queue.length) {
-      const q = this.queue[this.qHead];
-      if (q.startUs >= limitUs) break;
+    const queue = this.queue;
+    while (this.qHead < queue.length) {
+      const data = queue.data;
+      const base = this.qHead * Q_STRIDE;
+      if (data[base + Q_START_US] >= limitUs) break;
       let done = true;
+      let added = 0;
       for (let m = 0; m < MOTORS; m++) {
-        counts[m] = 0;
-        const data = q.motorData;
-        const targetSteps = data[3 * m + 2];
-        let n = pos[m];
-        if (n === targetSteps) continue;
-        const dir = targetSteps > n ? 1 : -1;
-        dirs[m] = dir;
-        const half = 0.5 * dir;
-        const p0 = data[3 * m];
-        const mmPerStep = data[3 * m + 1];
-        let buf = this.motorTimes[m];
-        let k = 0;
-        while (n !== targetSteps) {
-          let sMm = (n + half - p0) * mmPerStep;
-          if (!(sMm > 0)) sMm = 0;
-          else if (sMm > q.distMm) sMm = q.distMm;
-          const tUs = q.startUs + timeAtDistS(q, sMm) * US_PER_S;
-          if (tUs >= limitUs) break;
-          if (k === buf.length) {
-            const grown = new Float64Array(buf.length * 2);
-            grown.set(buf);
-            buf = grown;
-            this.motorTimes[m] = grown;
-          }
-          buf[k++] = tUs;
-          n += dir;
-        }
-        pos[m] = n;
-        this.totals[m] += k;
+        const k = this.fillMotor(data, base, m, limitUs);
         counts[m] = k;
-        if (n !== targetSteps) done = false;
+        added += k;
+        if (this.pos[m] !== data[base + Q_MOTOR + 3 * m + 2]) done = false;
       }
-      const added = counts[0] + counts[1] + counts[2];
       if (added > 0) {
         this.ensureOut(count + added);
-        count = this.merge(chunkStartUs, count, counts, dirs);
+        count = this.merge(chunkStartUs, count, added);
       }
       if (!done) break;
       this.qHead++;
@@ -402,45 +398,192 @@ export class StepGenerator {
     return count;
   }
 
-  /** Merges the per-motor time lists (each sorted) into the output, rounding to µs. */
-  private merge(chunkStartUs: number, count: number, counts: number[], dirs: number[]): number {
+  /**
+   * Times motor m's steps in the move at data[base], up to limitUs, into motorTimes[m]
+   * (absolute float µs, increasing) followed by an Infinity sentinel for the merge; returns
+   * how many.
+   *
+   * Step i is at path distance s_i = (n_i ± 0.5 − p0) · mmPerStep. When the motor runs with
+   * the path, s grows by a fixed stepMm per step, so the steps that certainly lie inside one
+   * phase (accel, cruise, decel), on the move and before limitUs can be counted up front and
+   * timed in a tight loop with that phase's closed form and no tests: cruise is linear in s
+   * (no root), accel and decel take one sqrt. The steps near a boundary, and degenerate
+   * moves, go one by one through timeAtUs, which routes and clamps each step exactly.
+   */
+  private fillMotor(data: Float64Array, base: number, m: number, limitUs: number): number {
+    const at = base + Q_MOTOR + 3 * m;
+    const targetSteps = data[at + 2];
+    let n = this.pos[m];
+    if (n === targetSteps) {
+      this.motorTimes[m][0] = Infinity;
+      return 0;
+    }
+    const dir = targetSteps > n ? 1 : -1;
+    this.dirs[m] = dir;
+    const half = 0.5 * dir;
+    const p0 = data[at];
+    const mmPerStep = data[at + 1];
+    const total = (targetSteps - n) * dir;
+    let buf = this.motorTimes[m];
+    if (buf.length <= total) {
+      let cap = buf.length;
+      while (cap <= total) cap *= 2;
+      buf = new Float64Array(cap);
+      this.motorTimes[m] = buf;
+    }
+    const distMm = data[base + Q_DIST_MM];
+    const cruiseStartMm = data[base + Q_CRUISE_START_MM];
+    const decelStartMm = data[base + Q_DECEL_START_MM];
+    const stepMm = mmPerStep * dir;
+    const fast = stepMm > 0;
+    // Path distance reached at limitUs, per phase (a bound for the tight loops); NaN until needed.
+    let accelLimitMm = NaN;
+    let cruiseLimitMm = NaN;
+    let decelLimitMm = NaN;
+    let k = 0;
+    while (k < total) {
+      let sMm = (n + half - p0) * mmPerStep;
+      if (fast && sMm > 0 && sMm < distMm) {
+        // Steps j = k, k+1, … stay below endMm while j < k + (endMm − s) / stepMm; one step
+        // of margin keeps rounding from crossing a boundary.
+        let endMm: number;
+        if (sMm < cruiseStartMm) {
+          if (accelLimitMm !== accelLimitMm) accelLimitMm = this.accelDistAtMm(data, base, limitUs);
+          endMm = accelLimitMm < cruiseStartMm ? accelLimitMm : cruiseStartMm;
+          const count = Math.floor((endMm - sMm) / stepMm) - 1;
+          if (count > 1) {
+            const stop = count < total - k ? k + count : total;
+            const startUs = data[base + Q_START_US];
+            const v0 = data[base + Q_V0_MM_S];
+            const v0Sq = data[base + Q_V0_SQ];
+            const twoA = data[base + Q_TWO_ACCEL_MM_S2];
+            for (; k < stop; k++) {
+              const s = (n + half - p0) * mmPerStep;
+              buf[k] = startUs + (TWO_US_PER_S * s) / (v0 + Math.sqrt(v0Sq + twoA * s));
+              n += dir;
+            }
+            continue;
+          }
+        } else if (sMm < decelStartMm) {
+          const baseUs = data[base + Q_CRUISE_BASE_US];
+          const usPerMm = data[base + Q_CRUISE_US_PER_MM];
+          if (cruiseLimitMm !== cruiseLimitMm) cruiseLimitMm = (limitUs - baseUs) / usPerMm;
+          endMm = cruiseLimitMm < decelStartMm ? cruiseLimitMm : decelStartMm;
+          const count = Math.floor((endMm - sMm) / stepMm) - 1;
+          if (count > 1) {
+            const stop = count < total - k ? k + count : total;
+            for (; k < stop; k++) {
+              buf[k] = baseUs + (n + half - p0) * mmPerStep * usPerMm;
+              n += dir;
+            }
+            continue;
+          }
+        } else {
+          if (decelLimitMm !== decelLimitMm) decelLimitMm = this.decelDistAtMm(data, base, limitUs);
+          endMm = decelLimitMm < distMm ? decelLimitMm : distMm;
+          const count = Math.floor((endMm - sMm) / stepMm) - 1;
+          if (count > 1) {
+            const stop = count < total - k ? k + count : total;
+            const baseUs = data[base + Q_DECEL_BASE_US];
+            const vc = data[base + Q_VC_MM_S];
+            const vcSq = data[base + Q_VC_SQ];
+            const twoA = data[base + Q_TWO_ACCEL_MM_S2];
+            for (; k < stop; k++) {
+              const intoMm = (n + half - p0) * mmPerStep - decelStartMm;
+              const rootSq = vcSq - twoA * intoMm;
+              buf[k] = baseUs + (TWO_US_PER_S * intoMm) / (vc + Math.sqrt(rootSq > 0 ? rootSq : 0));
+              n += dir;
+            }
+            continue;
+          }
+        }
+      }
+      // One step, checked: clamped onto the move, routed to its phase, cut at limitUs.
+      if (!(sMm > 0)) sMm = 0;
+      else if (sMm > distMm) sMm = distMm;
+      const tUs = timeAtUs(data, base, sMm);
+      if (tUs >= limitUs) break;
+      buf[k++] = tUs;
+      n += dir;
+    }
+    buf[k] = Infinity;
+    this.pos[m] = n;
+    this.totals[m] += k;
+    return k;
+  }
+
+  /** Path distance (mm) the accel parabola of a move reaches at timeUs (beyond: larger). */
+  private accelDistAtMm(data: Float64Array, base: number, timeUs: number): number {
+    const tS = (timeUs - data[base + Q_START_US]) / US_PER_S;
+    if (!(tS > 0)) return 0;
+    return data[base + Q_V0_MM_S] * tS + 0.25 * data[base + Q_TWO_ACCEL_MM_S2] * tS * tS;
+  }
+
+  /** Path distance (mm) a move's decel reaches at timeUs; Infinity when the move ends before. */
+  private decelDistAtMm(data: Float64Array, base: number, timeUs: number): number {
+    if (timeUs >= data[base + Q_END_US]) return Infinity;
+    const tS = (timeUs - data[base + Q_DECEL_BASE_US]) / US_PER_S;
+    const decelStartMm = data[base + Q_DECEL_START_MM];
+    if (!(tS > 0)) return decelStartMm;
+    return (
+      decelStartMm + data[base + Q_VC_MM_S] * tS - 0.25 * data[base + Q_TWO_ACCEL_MM_S2] * tS * tS
+    );
+  }
+  /**
+   * Merges the per-motor time lists (each sorted, Infinity-terminated) into the output,
+   * rounding to µs; returns the new count.
+   */
+  private merge(chunkStartUs: number, count: number, added: number): number {
     const outTime = this.outTime;
     const outMotor = this.outMotor;
     const outDir = this.outDir;
-    const [t0, t1, t2] = this.motorTimes;
-    const n0 = counts[0];
-    const n1 = counts[1];
-    const n2 = counts[2];
+    const t0 = this.motorTimes[0];
+    const t1 = this.motorTimes[1];
+    const t2 = this.motorTimes[2];
+    const counts = this.counts;
+    const dirs = this.dirs;
+    const end = count + added;
+    // One motor only (axis-parallel moves, raster lines): a straight copy.
+    for (let m = 0; m < MOTORS; m++) {
+      if (counts[m] !== added) continue;
+      const times = this.motorTimes[m];
+      const dir = dirs[m];
+      for (let c = count, i = 0; c < end; c++, i++) {
+        const rel = Math.floor(times[i] + 0.5) - chunkStartUs;
+        outTime[c] = rel > 0 ? rel : 0;
+        outMotor[c] = m;
+        outDir[c] = dir;
+      }
+      return end;
+    }
     let i0 = 0;
     let i1 = 0;
     let i2 = 0;
-    let c = count;
-    while (i0 < n0 || i1 < n1 || i2 < n2) {
-      const a = i0 < n0 ? t0[i0] : Infinity;
-      const b = i1 < n1 ? t1[i1] : Infinity;
-      const d = i2 < n2 ? t2[i2] : Infinity;
+    let a = t0[0];
+    let b = t1[0];
+    let d = t2[0];
+    for (let c = count; c < end; c++) {
       let tUs: number;
-      let motor: number;
       if (a <= b && a <= d) {
         tUs = a;
-        motor = 0;
-        i0++;
+        outMotor[c] = 0;
+        outDir[c] = dirs[0];
+        a = t0[++i0];
       } else if (b <= d) {
         tUs = b;
-        motor = 1;
-        i1++;
+        outMotor[c] = 1;
+        outDir[c] = dirs[1];
+        b = t1[++i1];
       } else {
         tUs = d;
-        motor = 2;
-        i2++;
+        outMotor[c] = 2;
+        outDir[c] = dirs[2];
+        d = t2[++i2];
       }
       const rel = Math.floor(tUs + 0.5) - chunkStartUs;
       outTime[c] = rel > 0 ? rel : 0;
-      outMotor[c] = motor;
-      outDir[c] = dirs[motor];
-      c++;
     }
-    return c;
+    return end;
   }
 
   private ensureOut(size: number): void {
@@ -461,18 +604,19 @@ export class StepGenerator {
   /** Where the queued path is at an absolute time; null when nothing is queued. */
   private pointAt(timeUs: number): PathPoint | null {
     if (!this.open) return null;
-    for (let i = this.timeHead; i < this.queue.length; i++) {
-      const q = this.queue[i];
-      if (timeUs < q.endUs || i === this.queue.length - 1) {
-        const tS = Math.max(0, (timeUs - q.startUs) / US_PER_S);
-        return { index: i, distMm: distanceAtS(q.move, tS), speedMmS: speedAtS(q.move, tS) };
+    const queue = this.queue;
+    for (let i = this.timeHead; i < queue.length; i++) {
+      if (timeUs < queue.endUs(i) || i === queue.length - 1) {
+        const tS = Math.max(0, (timeUs - queue.startUs(i)) / US_PER_S);
+        const move = queue.moves[i];
+        return { index: i, distMm: distanceAtS(move, tS), speedMmS: speedAtS(move, tS) };
       }
     }
     return null;
   }
 
   private pointMm(here: PathPoint): VecMm {
-    return pointAlong(this.queue[here.index].move, here.distMm);
+    return pointAlong(this.queue.moves[here.index], here.distMm);
   }
 
   /** The queued path from a point on, then the following moves, as brakeable segments. */
@@ -481,7 +625,7 @@ export class StepGenerator {
     let lastEnd: VecMm | null = null;
     if (here) {
       for (let i = here.index; i < this.queue.length; i++) {
-        const move = this.queue[i].move;
+        const move = this.queue.moves[i];
         const fromMm = i === here.index ? here.distMm : 0;
         const distMm = move.distMm - fromMm;
         lastEnd = move.endMm;
@@ -572,16 +716,27 @@ interface PathSegment {
   source: LinearMove;
 }
 
-/** Time (s) at which a queued move has covered sMm (closed-form inverse of its trapezoid). */
-function timeAtDistS(q: QueuedMove, sMm: number): number {
-  if (sMm < q.cruiseStartMm) {
-    return (2 * sMm) / (q.v0 + Math.sqrt(q.v0 * q.v0 + 2 * q.accelMmS2 * sMm));
+/**
+ * Absolute time (µs) at which the move at data[base] has covered sMm (within [0, distMm]):
+ * the closed-form inverse of its trapezoid, in the cancellation-free form of each root.
+ */
+function timeAtUs(data: Float64Array, base: number, sMm: number): number {
+  if (sMm < data[base + Q_CRUISE_START_MM]) {
+    const v0 = data[base + Q_V0_MM_S];
+    const rootSq = data[base + Q_V0_SQ] + data[base + Q_TWO_ACCEL_MM_S2] * sMm;
+    return data[base + Q_START_US] + (TWO_US_PER_S * sMm) / (v0 + Math.sqrt(rootSq));
   }
-  if (sMm < q.decelStartMm) return q.accelTimeS + (sMm - q.cruiseStartMm) / q.vc;
-  const intoMm = sMm - q.decelStartMm;
-  if (intoMm <= 0) return q.decelStartTimeS;
-  const rootSq = q.vc * q.vc - 2 * q.accelMmS2 * intoMm;
-  return q.decelStartTimeS + (2 * intoMm) / (q.vc + Math.sqrt(rootSq > 0 ? rootSq : 0));
+  const decelStartMm = data[base + Q_DECEL_START_MM];
+  if (sMm < decelStartMm) {
+    return data[base + Q_CRUISE_BASE_US] + sMm * data[base + Q_CRUISE_US_PER_MM];
+  }
+  const intoMm = sMm - decelStartMm;
+  if (intoMm <= 0) return data[base + Q_DECEL_BASE_US];
+  const rootSq = data[base + Q_VC_SQ] - data[base + Q_TWO_ACCEL_MM_S2] * intoMm;
+  const rootMmS = Math.sqrt(rootSq > 0 ? rootSq : 0);
+  return (
+    data[base + Q_DECEL_BASE_US] + (TWO_US_PER_S * intoMm) / (data[base + Q_VC_MM_S] + rootMmS)
+  );
 }
 
 function pointAlong(move: PlannedMove, distMm: number): VecMm {

@@ -1,0 +1,47 @@
+// The per-axis limits of axis-limits.ts, read once from the settings into plain numbers: the
+// planner projects them onto three directions per move, where looking the axes up by name
+// each time shows in the profile. Same arithmetic, so the same results to the bit.
+import type { MotionSettings } from './types.js';
+
+/** Axis speed and acceleration limits of one settings object, projected onto directions. */
+export class DirectionLimits {
+  private readonly rateXMmS: number;
+  private readonly rateYMmS: number;
+  private readonly rateZMmS: number;
+  private readonly accelXMmS2: number;
+  private readonly accelYMmS2: number;
+  private readonly accelZMmS2: number;
+
+  constructor(settings: MotionSettings) {
+    this.rateXMmS = settings.axes.x.maxRateMmMin / 60;
+    this.rateYMmS = settings.axes.y.maxRateMmMin / 60;
+    this.rateZMmS = settings.axes.z.maxRateMmMin / 60;
+    this.accelXMmS2 = settings.axes.x.accelMmS2;
+    this.accelYMmS2 = settings.axes.y.accelMmS2;
+    this.accelZMmS2 = settings.axes.z.accelMmS2;
+  }
+
+  /** Max speed (mm/s) along the unit vector (x, y, z): min over used axes of rate_i / |u_i|. */
+  speedAlongMmS(x: number, y: number, z: number): number {
+    let limitMmS = Infinity;
+    const sx = Math.abs(x);
+    const sy = Math.abs(y);
+    const sz = Math.abs(z);
+    if (sx > 0) limitMmS = Math.min(limitMmS, this.rateXMmS / sx);
+    if (sy > 0) limitMmS = Math.min(limitMmS, this.rateYMmS / sy);
+    if (sz > 0) limitMmS = Math.min(limitMmS, this.rateZMmS / sz);
+    return limitMmS;
+  }
+
+  /** Max acceleration (mm/s²) along the unit vector (x, y, z): min of accel_i / |u_i|. */
+  accelAlongMmS2(x: number, y: number, z: number): number {
+    let limitMmS2 = Infinity;
+    const sx = Math.abs(x);
+    const sy = Math.abs(y);
+    const sz = Math.abs(z);
+    if (sx > 0) limitMmS2 = Math.min(limitMmS2, this.accelXMmS2 / sx);
+    if (sy > 0) limitMmS2 = Math.min(limitMmS2, this.accelYMmS2 / sy);
+    if (sz > 0) limitMmS2 = Math.min(limitMmS2, this.accelZMmS2 / sz);
+    return limitMmS2;
+  }
+}
