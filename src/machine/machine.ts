@@ -6,13 +6,12 @@ import type { Board, InputRole, TimerHandle } from '../../hal/types.js';
 import { Interpreter } from '../../motion/gcode/interpreter.js';
 import { parseJog } from '../../motion/gcode/jog.js';
 import type { Axis, LinearMove, MachineAction, VecMm } from '../../motion/types.js';
-import { AXES } from '../../motion/types.js';
 import { openMachineBoard } from '../config/board.js';
 import { motionSettingsFromConfig } from '../config/motion-settings.js';
 import type { MachineConfig } from '../config/schema.js';
 import { ALARM, alarmMessage, commandError, ERROR } from './codes.js';
 import { runHomingCycle, HomingFailure } from './homing.js';
-import { estimateJobS } from './job-estimate.js';
+import { outsideTravel, previewJob } from './job-preview.js';
 import { LaserFollower } from './laser.js';
 import { asyncLineSource, textLineSource, type LineSource } from './line-source.js';
 import { MotionQueue } from './motion-queue.js';
@@ -42,7 +41,6 @@ const LOOKAHEAD_US = 250_000;
 /** Moves the planner may hold pending before input reading pauses. */
 const MAX_PENDING_MOVES = 4096;
 /** Soft limits allow this much rounding beyond travel, mm. */
-const SOFT_LIMIT_EPSILON_MM = 1e-6;
 
 const LIMIT_INPUTS: InputRole[] = ['limitX', 'limitY', 'limitZ'];
 const ALL_INPUTS: InputRole[] = [
@@ -243,11 +241,18 @@ export class Machine extends EventEmitter<MachineEvents> implements MachineApi {
     if (!this.motion.isIdle() || this.interactive.length > 0 || this.barrier !== null) {
       return this.refuse(ERROR.notIdle);
     }
+    let estimateS: number | null = null;
+    if (typeof source === 'string') {
+      const preview = previewJob(this.config, source, this.motion.positionMm(), this.softLimits());
+      if (preview.firstLineOutsideTravel !== null) {
+        // Refused whole, before any motion: Alarm 2 as for a soft limit hit mid-job.
+        const message = `${alarmMessage(ALARM.softLimit)} (line ${preview.firstLineOutsideTravel} leaves the travel)`;
+        this.raiseAlarm(ALARM.softLimit, true, message);
+        return { ok: false, error: commandError(ALARM.softLimit, message) };
+      }
+      estimateS = preview.durationS;
+    }
     const lines = typeof source === 'string' ? textLineSource(source) : asyncLineSource(source);
-    const estimateS =
-      typeof source === 'string'
-        ? estimateJobS(this.config, source, this.motion.positionMm())
-        : null;
     this.job = { name, source: lines, startedUs: this.board.clock.nowUs(), line: 0, estimateS };
     lines.onReady = () => this.service();
     this.emit('job', { kind: 'started', name, totalLines: lines.totalLines ?? 0 });
@@ -860,14 +865,13 @@ export class Machine extends EventEmitter<MachineEvents> implements MachineApi {
     this.motion.hold();
   }
 
+  /** Soft limits apply once the machine knows where it is: after homing, as in Grbl. */
+  private softLimits(): boolean {
+    return this.config.limits.soft && this.homed;
+  }
+
   private outsideTravel(targetMm: VecMm): boolean {
-    if (!this.config.limits.soft || !this.homed) return false;
-    for (const axis of AXES) {
-      const v = targetMm[axis];
-      const travel = this.config.axes[axis].travelMm;
-      if (v < -SOFT_LIMIT_EPSILON_MM || v > travel + SOFT_LIMIT_EPSILON_MM) return true;
-    }
-    return false;
+    return this.softLimits() && outsideTravel(this.config, targetMm);
   }
 
   /** Enters Alarm: outputs off, work dropped, the 'alarm' event. */

@@ -87,13 +87,33 @@ describe('homing', () => {
 describe('soft limits', () => {
   const SOFT = { ...HOMING, limits: { soft: true } };
 
-  it('a job line leaving travel raises alarm 2 before it moves; position is kept', async () => {
+  it('a whole job that would leave travel is refused before any motion, with alarm 2', async () => {
     const r = await rig(SOFT);
     await drive(r.clock, r.machine.home());
-    // The dwell lets the first line finish before the bad one is read (Grbl would also
-    // stop, by a feed hold, whatever was still buffered ahead of it).
-    await r.machine.startJob('job', 'G1 X200 F3000\nG4 P0.1\nG1 X350\nG1 X100');
-    await drive(r.clock, r.machine.idle());
+    const homedX = r.sim.axesMm()[0];
+    const result = await r.machine.startJob('job', 'G1 X200 F3000\nG4 P0.1\nG1 X350\nG1 X100');
+    expect(result).toEqual({
+      ok: false,
+      error: { code: 2, message: expect.stringContaining('line 3 leaves the travel') },
+    });
+    expect(r.machine.status()).toMatchObject({ state: 'Alarm', alarm: 2, positionKnown: true });
+    r.clock.advanceUs(2_000_000);
+    expect(r.sim.axesMm()[0]).toBe(homedX);
+  });
+
+  it('a streamed job line leaving travel raises alarm 2 before it moves; position is kept', async () => {
+    const r = await rig(SOFT);
+    await drive(r.clock, r.machine.home());
+    // A stream cannot be checked ahead, so the check is per line, as in Grbl. The dwell
+    // lets the first line finish before the bad one is read (Grbl would also stop, by a
+    // feed hold, whatever was still buffered ahead of it).
+    async function* streamed(): AsyncIterable<string> {
+      // Chunks of text, as a file stream or MQTT delivers them.
+      yield* ['G1 X200 F3000\n', 'G4 P0.1\n', 'G1 X350\n', 'G1 X100\n'];
+    }
+    const alarm = new Promise((resolve) => r.machine.once('alarm', resolve));
+    await r.machine.startJob('job', streamed());
+    await drive(r.clock, alarm);
     const status = r.machine.status();
     expect(status).toMatchObject({ state: 'Alarm', alarm: 2, positionKnown: true });
     // The first line ran to its end; nothing of the second one moved.
