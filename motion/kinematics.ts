@@ -66,3 +66,19 @@ export function createKinematics(settings: MotionSettings): Kinematics {
     },
   };
 }
+
+/** Motor positions are counted in int32 steps (as in Grbl and the HAL's streams). */
+export const MAX_MOTOR_STEPS = 2 ** 31 - 1;
+
+/**
+ * The largest |machine position| per axis whose motor steps still fit the int32 counters;
+ * CoreXY's a and b sum both axes, so each gets half the range.
+ */
+export function stepRangeMm(settings: MotionSettings): VecMm {
+  const share = settings.kinematics === 'corexy' ? 0.5 : 1;
+  return {
+    x: (share * MAX_MOTOR_STEPS) / settings.axes.x.stepsPerMm,
+    y: (share * MAX_MOTOR_STEPS) / settings.axes.y.stepsPerMm,
+    z: MAX_MOTOR_STEPS / settings.axes.z.stepsPerMm,
+  };
+}

@@ -2,7 +2,7 @@
 // with the job's statistics accumulated on the way. Streams: memory stays bounded however
 // long the job (only the planner's lookahead window and one step chunk are held).
 import { Interpreter } from './gcode/interpreter.js';
-import { createKinematics } from './kinematics.js';
+import { createKinematics, stepRangeMm } from './kinematics.js';
 import { Planner } from './planner.js';
 import { StepGenerator } from './stepper.js';
 import type {
@@ -128,7 +128,11 @@ export class MotionPipeline {
     this.stopOnSpindleChange = options.stopOnSpindleChange ?? true;
     this.maxErrorsKept = options.maxErrorsKept ?? MAX_LISTED;
     this.chunkUs = options.chunkUs ?? DEFAULT_CHUNK_US;
-    this.interpreter = new Interpreter({ arcToleranceMm: settings.arcToleranceMm, startMm });
+    this.interpreter = new Interpreter({
+      arcToleranceMm: settings.arcToleranceMm,
+      startMm,
+      reachMm: stepRangeMm(settings),
+    });
     this.planner = new Planner(settings, startMm);
     this.stepper =
       options.stepTiming === false

@@ -383,7 +383,7 @@ export class StepGenerator {
       let done = true;
       let added = 0;
       for (let m = 0; m < MOTORS; m++) {
-        const k = this.fillMotor(data, base, m, limitUs);
+        const k = this.fillMotor(data, base, m, limitUs, chunkStartUs - 1);
         counts[m] = k;
         added += k;
         if (this.pos[m] !== data[base + Q_MOTOR + 3 * m + 2]) done = false;
@@ -410,7 +410,13 @@ export class StepGenerator {
    * (no root), accel and decel take one sqrt. The steps near a boundary, and degenerate
    * moves, go one by one through timeAtUs, which routes and clamps each step exactly.
    */
-  private fillMotor(data: Float64Array, base: number, m: number, limitUs: number): number {
+  private fillMotor(
+    data: Float64Array,
+    base: number,
+    m: number,
+    limitUs: number,
+    sinceUs: number,
+  ): number {
     const at = base + Q_MOTOR + 3 * m;
     const targetSteps = data[at + 2];
     let n = this.pos[m];
@@ -423,7 +429,18 @@ export class StepGenerator {
     const half = 0.5 * dir;
     const p0 = data[at];
     const mmPerStep = data[at + 1];
-    const total = (targetSteps - n) * dir;
+    let total = (targetSteps - n) * dir;
+    // Only the steps before limitUs are timed in this pass (none before sinceUs remain): size
+    // the buffer by what the move's top speed covers in that window, not by the whole move,
+    // which may be billions of steps long.
+    const moveStartUs = data[base + Q_START_US];
+    const fromUs = moveStartUs > sinceUs ? moveStartUs : sinceUs;
+    const v0MmS = data[base + Q_V0_MM_S];
+    const vcMmS = data[base + Q_VC_MM_S];
+    const topMmS = v0MmS > vcMmS ? v0MmS : vcMmS;
+    const windowSteps =
+      Math.ceil((topMmS * (limitUs - fromUs)) / US_PER_S / Math.abs(mmPerStep)) + 2;
+    if (windowSteps < total) total = windowSteps;
     let buf = this.motorTimes[m];
     if (buf.length <= total) {
       let cap = buf.length;

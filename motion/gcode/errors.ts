@@ -61,7 +61,7 @@ export const GRBL_ERRORS: Record<number, string> = {
   30: 'G53 is only allowed with G0 or G1 motion',
   31: 'Axis words in a block where no command or motion mode uses them',
   32: 'G2/G3 arcs need at least one axis word in the selected plane',
-  33: 'Invalid motion target (arc end is off the circle, or the target is the current position)',
+  33: "Invalid motion target (an arc end off the circle, a target equal to the current position, or one beyond the motors' step range)",
   34: 'Arc radius is too small to reach the target',
   35: 'G2/G3 arcs need at least one offset word (I/J/K) in the selected plane',
   36: 'Unused value words in the block',

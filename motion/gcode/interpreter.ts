@@ -89,6 +89,8 @@ export interface InterpreterSettings {
   startMm?: VecMm;
   /** Block delete switch: when on, lines starting with `/` are skipped (default off, as Grbl). */
   blockDelete?: boolean;
+  /** Largest |machine position| per axis a move may reach (the motors' step range); error 33 beyond. */
+  reachMm?: VecMm;
 }
 
 /** The modal state a jog or a report needs, read-only. */
@@ -172,6 +174,7 @@ export class Interpreter {
   private toolLengthMm = 0;
   private readonly g28 = new Float64Array(3);
   private readonly g30 = new Float64Array(3);
+  private readonly reachMm = new Float64Array([Infinity, Infinity, Infinity]);
 
   // Per-line scratch, filled by check() and used by commit().
   private readonly xyzMm = new Float64Array(3);
@@ -194,6 +197,11 @@ export class Interpreter {
   constructor(settings: InterpreterSettings) {
     this.toleranceMm = settings.arcToleranceMm;
     this.blockDelete = settings.blockDelete ?? false;
+    if (settings.reachMm !== undefined) {
+      this.reachMm[0] = settings.reachMm.x;
+      this.reachMm[1] = settings.reachMm.y;
+      this.reachMm[2] = settings.reachMm.z;
+    }
     if (settings.startMm !== undefined) this.setPositionMm(settings.startMm);
   }
 
@@ -477,6 +485,14 @@ export class Interpreter {
       }
     }
     if (unused !== 0) return ERR.unusedWords;
+    // A target beyond the motors' step counters would wrap them: refuse it, like any bad target.
+    if (axisCommand === AXIS_CMD_MOTION && this.beyondReach(target)) return ERR.invalidTarget;
+    if (
+      (nonModal === NON_MODAL_GO_HOME0 || nonModal === NON_MODAL_GO_HOME1) &&
+      ((axisBits !== 0 && this.beyondReach(target)) || this.beyondReach(second))
+    ) {
+      return ERR.invalidTarget;
+    }
 
     this.lineAxisCommand = axisCommand;
     this.lineMotion = motion;
@@ -489,6 +505,11 @@ export class Interpreter {
     this.lineSpeedRpm = (vb & WORD_S) !== 0 ? b.s : this.speedRpm;
     this.lineTool = (vb & WORD_T) !== 0 ? b.t : this.tool;
     return 0;
+  }
+
+  private beyondReach(t: Float64Array): boolean {
+    const r = this.reachMm;
+    return !(Math.abs(t[0]) <= r[0] && Math.abs(t[1]) <= r[1] && Math.abs(t[2]) <= r[2]);
   }
 
   /** Arc checks; leaves the centre offset (mm) in arcOffsetMm. Claims R or I/J/K. */

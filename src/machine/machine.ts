@@ -8,6 +8,7 @@ import { parseJog } from '../../motion/gcode/jog.js';
 import type { Axis, LinearMove, MachineAction, VecMm } from '../../motion/types.js';
 import { openMachineBoard } from '../config/board.js';
 import { motionSettingsFromConfig } from '../config/motion-settings.js';
+import { stepRangeMm } from '../../motion/kinematics.js';
 import type { MachineConfig } from '../config/schema.js';
 import { ALARM, alarmMessage, commandError, ERROR } from './codes.js';
 import { runHomingCycle, HomingFailure } from './homing.js';
@@ -133,6 +134,7 @@ export class Machine extends EventEmitter<MachineEvents> implements MachineApi {
     this.interp = new Interpreter({
       arcToleranceMm: config.planner.arcToleranceMm,
       startMm: queue.positionMm(),
+      reachMm: stepRangeMm(motionSettingsFromConfig(config)),
     });
     this.outputs = new MachineOutputs(board, config.spindle);
     this.laser = new LaserFollower(queue, this.outputs, board.clock);

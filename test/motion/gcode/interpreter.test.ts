@@ -1,6 +1,8 @@
 // The modal interpreter: motion modes, units, distance modes, offsets, homes, probing,
 // dwell, spindle/coolant/program flow, inverse time, and the errors of each, by Grbl 1.1.
 import { describe, expect, it } from 'vitest';
+import { stepRangeMm } from '../../../motion/kinematics.js';
+import { Interpreter } from '../../../motion/gcode/interpreter.js';
 import { expectNear, expectRefused, interp, moves, run } from './helpers.js';
 
 describe('G0/G1 and modal continuation', () => {
@@ -382,5 +384,32 @@ describe('a refused line changes nothing', () => {
       ['G43.1 Z5 X1', 37],
     ] as const;
     for (const [text, code] of bad) expectRefused(g, text, code);
+  });
+});
+
+describe('the motors step range', () => {
+  it('refuses a target beyond reachMm with 33 and changes nothing; at the edge it moves', () => {
+    const g = new Interpreter({ arcToleranceMm: 0.002, reachMm: { x: 1000, y: 1000, z: 100 } });
+    expectRefused(g, 'G1 X1000.001 F100', 33);
+    expectRefused(g, 'G0 Z-100.5', 33);
+    run(g, 'G28.1');
+    expectRefused(g, 'G28 X2000', 33);
+    const m = moves(run(g, 'G1 X1000 Y-1000 F100'));
+    expect(m.map((x) => x.targetMm)).toEqual([{ x: 1000, y: -1000, z: 0 }]);
+    expectRefused(g, 'G91 G1 X0.5', 33);
+  });
+
+  it('stepRangeMm keeps every motor within int32 steps, CoreXY sharing a and b', () => {
+    const axes = {
+      x: { stepsPerMm: 80, maxRateMmMin: 6000, accelMmS2: 500, travelMm: 300 },
+      y: { stepsPerMm: 100, maxRateMmMin: 6000, accelMmS2: 500, travelMm: 300 },
+      z: { stepsPerMm: 400, maxRateMmMin: 600, accelMmS2: 50, travelMm: 80 },
+    };
+    const base = { axes, junctionDeviationMm: 0.01, arcToleranceMm: 0.002 };
+    const cartesian = stepRangeMm({ ...base, kinematics: 'cartesian' });
+    expect(cartesian.x * 80).toBeCloseTo(2 ** 31 - 1, 3);
+    expect(cartesian.z * 400).toBeCloseTo(2 ** 31 - 1, 3);
+    const corexy = stepRangeMm({ ...base, kinematics: 'corexy' });
+    expect(corexy.x * 80 + corexy.y * 100).toBeCloseTo(2 ** 31 - 1, 3);
   });
 });
