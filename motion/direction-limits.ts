@@ -1,6 +1,8 @@
-// The per-axis limits of axis-limits.ts, read once from the settings into plain numbers: the
-// planner projects them onto three directions per move, where looking the axes up by name
-// each time shows in the profile. Same arithmetic, so the same results to the bit.
+// Per-axis limits projected onto a direction: a move along unit u may go no faster than any
+// axis allows, so each axis's limit is divided by that axis's share |u_i| of the motion; and,
+// on boards with an aggregate step-rate limit, no faster than the motors' summed steps allow.
+// Read once from the settings into plain numbers: the planner projects them onto three
+// directions per move, where looking the axes up by name each time shows in the profile.
 import type { MotionSettings } from './types.js';
 
 /** Axis speed and acceleration limits of one settings object, projected onto directions. */
@@ -11,8 +13,19 @@ export class DirectionLimits {
   private readonly accelXMmS2: number;
   private readonly accelYMmS2: number;
   private readonly accelZMmS2: number;
+  private readonly spmX: number;
+  private readonly spmY: number;
+  private readonly spmZ: number;
+  private readonly coreXy: boolean;
+  private readonly maxStepRateHz: number;
 
   constructor(settings: MotionSettings) {
+    this.spmX = settings.axes.x.stepsPerMm;
+    this.spmY = settings.axes.y.stepsPerMm;
+    this.spmZ = settings.axes.z.stepsPerMm;
+    this.coreXy = settings.kinematics === 'corexy';
+    const maxRate = settings.maxStepRateHz;
+    this.maxStepRateHz = maxRate !== undefined && maxRate > 0 ? maxRate : Infinity;
     this.rateXMmS = settings.axes.x.maxRateMmMin / 60;
     this.rateYMmS = settings.axes.y.maxRateMmMin / 60;
     this.rateZMmS = settings.axes.z.maxRateMmMin / 60;
@@ -30,6 +43,15 @@ export class DirectionLimits {
     if (sx > 0) limitMmS = Math.min(limitMmS, this.rateXMmS / sx);
     if (sy > 0) limitMmS = Math.min(limitMmS, this.rateYMmS / sy);
     if (sz > 0) limitMmS = Math.min(limitMmS, this.rateZMmS / sz);
+    if (this.maxStepRateHz < Infinity) {
+      // Motor steps per mm of path along this direction, summed over the motors.
+      const stepsPerMm = this.coreXy
+        ? Math.abs(x * this.spmX + y * this.spmY) +
+          Math.abs(x * this.spmX - y * this.spmY) +
+          sz * this.spmZ
+        : sx * this.spmX + sy * this.spmY + sz * this.spmZ;
+      if (stepsPerMm > 0) limitMmS = Math.min(limitMmS, this.maxStepRateHz / stepsPerMm);
+    }
     return limitMmS;
   }
 

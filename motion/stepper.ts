@@ -6,7 +6,7 @@
 // always floor(p + 0.5). The distance of each half-step crossing is exact; its time comes
 // from the closed-form inverse of the trapezoid. Times are kept as float µs from the
 // generator start and rounded only when written into a chunk, so nothing drifts.
-import { maxAccelAlongMmS2 } from './axis-limits.js';
+import { DirectionLimits } from './direction-limits.js';
 import { createKinematics, type Kinematics } from './kinematics.js';
 import {
   MoveQueue,
@@ -55,7 +55,7 @@ interface PathPoint {
 /** Computes exact step times for queued planned moves and slices them into StepChunks. */
 export class StepGenerator {
   private readonly kin: Kinematics;
-  private readonly settings: MotionSettings;
+  private readonly limits: DirectionLimits;
   private readonly chunkUs: number;
   private readonly pos = new Float64Array(MOTORS);
   private readonly totals = new Float64Array(MOTORS);
@@ -93,7 +93,7 @@ export class StepGenerator {
 
   /** Creates a generator at time 0. */
   constructor(settings: MotionSettings, options: StepGeneratorOptions = {}) {
-    this.settings = settings;
+    this.limits = new DirectionLimits(settings);
     this.kin = createKinematics(settings);
     this.chunkUs = options.chunkUs ?? 10_000;
     if (!Number.isInteger(this.chunkUs) || this.chunkUs < 1) {
@@ -681,7 +681,7 @@ export class StepGenerator {
         endMm,
         unit,
         distMm,
-        accelMmS2: maxAccelAlongMmS2(this.settings, unit),
+        accelMmS2: this.limits.accelAlongMmS2(unit.x, unit.y, unit.z),
         source: next,
       });
     }

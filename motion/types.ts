@@ -28,6 +28,11 @@ export interface MotionSettings {
   kinematics: KinematicsName;
   junctionDeviationMm: number;
   arcToleranceMm: number;
+  /**
+   * Aggregate motor steps per second the output can emit (a host-timed or I2C board's
+   * limit); moves are slowed so the sum over motors stays within it. Absent: no limit.
+   */
+  maxStepRateHz?: number;
 }
 
 /** Spindle (or laser) state carried on every move so power can follow motion. */

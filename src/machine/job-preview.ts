@@ -2,8 +2,7 @@
 // time-left estimate, and the first line that would leave the travel, so that with soft
 // limits on a job is refused before any motion rather than stopped halfway.
 import { MotionPipeline } from '../../motion/pipeline.js';
-import { AXES, type VecMm } from '../../motion/types.js';
-import { motionSettingsFromConfig } from '../config/motion-settings.js';
+import { AXES, type MotionSettings, type VecMm } from '../../motion/types.js';
 import type { MachineConfig } from '../config/schema.js';
 
 /** Jobs longer than this get no estimate: the dry run would hold up the start. */
@@ -36,6 +35,7 @@ export function outsideTravel(config: MachineConfig, targetMm: VecMm): boolean {
  */
 export function previewJob(
   config: MachineConfig,
+  settings: MotionSettings,
   text: string,
   startMm: VecMm,
   checkTravel: boolean,
@@ -44,7 +44,7 @@ export function previewJob(
   const estimate = lines.length <= MAX_ESTIMATED_LINES;
   if (!estimate && !checkTravel) return { durationS: null, firstLineOutsideTravel: null };
   let firstLineOutsideTravel: number | null = null;
-  const pipeline = new MotionPipeline(motionSettingsFromConfig(config), {
+  const pipeline = new MotionPipeline(settings, {
     startMm,
     stepTiming: false,
     stopOnSpindleChange: !config.spindle.laserMode,

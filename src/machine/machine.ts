@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import type { Board, InputRole, TimerHandle } from '../../hal/types.js';
 import { Interpreter } from '../../motion/gcode/interpreter.js';
 import { parseJog } from '../../motion/gcode/jog.js';
-import type { Axis, LinearMove, MachineAction, VecMm } from '../../motion/types.js';
+import type { Axis, LinearMove, MachineAction, MotionSettings, VecMm } from '../../motion/types.js';
 import { openMachineBoard } from '../config/board.js';
 import { motionSettingsFromConfig } from '../config/motion-settings.js';
 import { stepRangeMm } from '../../motion/kinematics.js';
@@ -85,6 +85,8 @@ export class Machine extends EventEmitter<MachineEvents> implements MachineApi {
   readonly id: string;
   readonly motion: MachineMotion;
   private readonly interp: Interpreter;
+  /** The config's motion settings with the board's step-rate limit. */
+  private readonly settings: MotionSettings;
   private readonly outputs: MachineOutputs;
   private readonly laser: LaserFollower;
   private state: MachineStateName = 'Idle';
@@ -123,7 +125,13 @@ export class Machine extends EventEmitter<MachineEvents> implements MachineApi {
   ) {
     super();
     this.id = config.id;
-    const settings = motionSettingsFromConfig(config);
+    // Slow boards (host-timed GPIO, I2C coil drivers, Firmata) emit only so many steps a
+    // second: the planner keeps every move within that, as it keeps each axis within its rate.
+    const settings: MotionSettings = {
+      ...motionSettingsFromConfig(config),
+      maxStepRateHz: board.capabilities.maxStepRateHz,
+    };
+    this.settings = settings;
     const queue = new MotionQueue(
       settings,
       board.stepStream(),
@@ -134,7 +142,7 @@ export class Machine extends EventEmitter<MachineEvents> implements MachineApi {
     this.interp = new Interpreter({
       arcToleranceMm: config.planner.arcToleranceMm,
       startMm: queue.positionMm(),
-      reachMm: stepRangeMm(motionSettingsFromConfig(config)),
+      reachMm: stepRangeMm(settings),
     });
     this.outputs = new MachineOutputs(board, config.spindle);
     this.laser = new LaserFollower(queue, this.outputs, board.clock);
@@ -245,7 +253,13 @@ export class Machine extends EventEmitter<MachineEvents> implements MachineApi {
     }
     let estimateS: number | null = null;
     if (typeof source === 'string') {
-      const preview = previewJob(this.config, source, this.motion.positionMm(), this.softLimits());
+      const preview = previewJob(
+        this.config,
+        this.settings,
+        source,
+        this.motion.positionMm(),
+        this.softLimits(),
+      );
       if (preview.firstLineOutsideTravel !== null) {
         // Refused whole, before any motion: Alarm 2 as for a soft limit hit mid-job.
         const message = `${alarmMessage(ALARM.softLimit)} (line ${preview.firstLineOutsideTravel} leaves the travel)`;

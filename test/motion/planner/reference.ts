@@ -1,7 +1,7 @@
 // A reference planner for the tests: the whole job known, one backward and one forward pass
 // over all moves, with the same limit model as the planner (per-axis limits along the move,
 // Grbl junction deviation capped by both moves' speeds).
-import { maxAccelAlongMmS2, maxSpeedAlongMmS } from '../../../motion/axis-limits.js';
+import { maxAccelAlongMmS2, maxSpeedAlongMmS } from './axis-limits.js';
 import { junctionSpeedMmS } from '../../../motion/junction.js';
 import type { LinearMove, MotionSettings, VecMm } from '../../../motion/types.js';
 

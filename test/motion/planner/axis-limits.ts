@@ -1,6 +1,7 @@
 // Per-axis limits projected onto a direction: a move along unit u may go no faster than
 // any axis allows, so each axis's limit is divided by that axis's share |u_i| of the motion.
-import { AXES, type MotionSettings, type VecMm } from './types.js';
+// The test reference's own copy, kept independent of motion/direction-limits.ts on purpose.
+import { AXES, type MotionSettings, type VecMm } from '../../../motion/types.js';
 
 /** Max speed (mm/s) along a unit vector: min over used axes of maxRate_i / |u_i|. */
 export function maxSpeedAlongMmS(settings: MotionSettings, unit: VecMm): number {
