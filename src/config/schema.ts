@@ -43,8 +43,12 @@ export const machineConfigSchema = z
         arcToleranceMm: z.number().positive().default(0.002),
       })
       .prefault({}),
-    /** Bound on computed motion queued ahead of the hardware: the worst stop latency. */
-    maxQueuedMs: z.number().min(5).max(1000).default(50),
+    /**
+     * Bound on computed motion queued ahead of the hardware: how long the machine can run on
+     * if the host stalls, after which it stops in Alarm 3. 100 ms rides out a Node GC pause
+     * on a Pi; lower it for more caution, raise it if underrun alarms show on a busy host.
+     */
+    maxQueuedMs: z.number().min(5).max(1000).default(100),
     homing: z
       .strictObject({
         enabled: z.boolean().default(false),

@@ -101,7 +101,7 @@ describe('e-stop', () => {
 
 describe('host stall', () => {
   it('the stream runs dry at speed: alarm, motion ends within maxQueuedMs, position exact', async () => {
-    const r = await rig();
+    const r = await rig({ maxQueuedMs: 50 });
     await r.machine.startJob('job', 'G1 X200 F3000');
     await runUntil(r.clock, () => r.sim.axesMm()[0] > 50);
     // The host stops feeding steps (as if its event loop hung): nothing refills the queue.
