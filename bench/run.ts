@@ -5,6 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Toolpath from 'gcode-toolpath';
+import { WaveEncoder, wavePulses, type WaveMotor } from '../hal/pigpio/encoder.js';
+import { DEFAULT_WAVE_SHAPE } from '../hal/pigpio/limits.js';
 import { MotionPipeline } from '../motion/pipeline.js';
 import type { MotionSettings } from '../motion/types.js';
 import { loadMachineConfig } from '../src/config/load.js';
@@ -78,6 +80,66 @@ function runOurs(jobs: Job[], settings: MotionSettings, stepTiming: boolean): Me
     steps += pipeline.snapshot().stepEvents;
   }
   return { lines, steps, elapsedS: (performance.now() - t0) / 1000 };
+}
+
+/** The Pi's three StepStick drivers as the pigpio encoder sees them (boards/rpi-stepstick). */
+const WAVE_MOTORS: WaveMotor[] = [
+  { stepPin: 17, stepActiveLow: false, dirPin: 27, dirActiveLow: false, pulseUs: 5, dirSetupUs: 5 },
+  { stepPin: 22, stepActiveLow: false, dirPin: 23, dirActiveLow: false, pulseUs: 5, dirSetupUs: 5 },
+  { stepPin: 24, stepActiveLow: false, dirPin: 25, dirActiveLow: false, pulseUs: 5, dirSetupUs: 5 },
+];
+
+/**
+ * The whole host side of a Pi 1-4 machine: parse, interpret, plan, time every step in the
+ * machine's 10 ms chunks, and encode them into pigpio waves with their pulse objects.
+ */
+function runOursEncoded(jobs: Job[], settings: MotionSettings): Measured & { motionS: number } {
+  let lines = 0;
+  let steps = 0;
+  let motionS = 0;
+  let sink = 0;
+  const t0 = performance.now();
+  for (const job of jobs) {
+    const encoder = new WaveEncoder(WAVE_MOTORS, { resolutionUs: 1, shape: DEFAULT_WAVE_SHAPE });
+    const drainWaves = (mode: 'ready' | 'flush'): void => {
+      for (let wave = encoder.takeWave(mode); wave !== undefined; wave = encoder.takeWave(mode)) {
+        sink += wavePulses(wave).length;
+        steps += wave.stepCount;
+      }
+    };
+    const pipeline = new MotionPipeline(settings, {
+      chunkUs: 10_000,
+      stopOnSpindleChange: !job.laser,
+      onChunk: (chunk) => {
+        encoder.push(chunk);
+        drainWaves('ready');
+      },
+    });
+    lines += feedText(pipeline, job.text);
+    pipeline.finish();
+    drainWaves('flush');
+    motionS += pipeline.snapshot().durationS;
+  }
+  if (sink === 0) throw new Error('no pulses encoded');
+  return { lines, steps, motionS, elapsedS: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * The load the pigpio encoder is sized for: 1000 steps/mm (1/16 microsteps on a 2 mm pitch)
+ * and 45° moves at 100 mm/s per axis, 200 kHz aggregate at cruise. At a mill's 80 steps/mm
+ * most of each wave would be padding (pigpio waves have one fixed shape here).
+ */
+function denseJob(settings: MotionSettings): { job: Job; settings: MotionSettings } {
+  const fine = (axis: MotionSettings['axes']['x']) => ({ ...axis, stepsPerMm: 1000 });
+  const lines = ['G21 G90 G94 F8485'];
+  for (let i = 0; i < 8; i++) lines.push('G1 X200 Y200', 'G1 X0 Y0');
+  return {
+    job: { name: 'diagonals', text: lines.join('\n'), lines: lines.length, laser: false },
+    settings: {
+      ...settings,
+      axes: { x: fine(settings.axes.x), y: fine(settings.axes.y), z: settings.axes.z },
+    },
+  };
 }
 
 /** gcode-toolpath interpreting every job once, counting its callbacks. */
@@ -154,11 +216,16 @@ async function main(): Promise<void> {
   const peakRssMb = round(process.resourceUsage().maxRSS / 1024, 1);
   runPeer(jobs);
 
-  const [ours, noSteps, peer] = measureInterleaved([
+  const dense = denseJob(settings);
+  const encodedPass = runOursEncoded([dense.job], dense.settings); // warm-up; its motion
+  const [ours, noSteps, peer, encoded] = measureInterleaved([
     () => runOurs(jobs, settings, true),
     () => runOurs(jobs, settings, false),
     () => runPeer(jobs),
+    () => runOursEncoded([dense.job], dense.settings),
   ]);
+  const planEncodeStepsPerS = encoded.steps / encoded.elapsedS;
+  const encodedAggregateHz = encodedPass.steps / encodedPass.motionS;
   const linesPerS = ours.lines / ours.elapsedS;
   const stepsPerS = ours.steps / ours.elapsedS;
   const planLinesPerS = noSteps.lines / noSteps.elapsedS;
@@ -174,6 +241,10 @@ async function main(): Promise<void> {
   );
   console.log(`minifactory parse+interpret+plan only:        ${fmt(planLinesPerS)} lines/s`);
   console.log(`step timing alone (the difference of both):   ${fmt(stepTimingStepsPerS)} steps/s`);
+  console.log(
+    `plan + step timing + pigpio wave encoding:    ${fmt(planEncodeStepsPerS)} steps/s ` +
+      `(45° moves at 1000 steps/mm, ${fmt(encodedAggregateHz / 1000)} kHz mean aggregate)`,
+  );
   console.log(`gcode-toolpath 3 interpret only:              ${fmt(peerLinesPerS)} lines/s`);
   console.log(`ratio (ours with step timing / peer):         ${ratioVsPeer.toFixed(2)}x`);
   console.log(
@@ -185,6 +256,8 @@ async function main(): Promise<void> {
     stepsPerS: round(stepsPerS),
     planOnlyLinesPerS: round(planLinesPerS),
     stepTimingStepsPerS: round(stepTimingStepsPerS),
+    planEncodeStepsPerS: round(planEncodeStepsPerS),
+    planEncodeAggregateHz: round(encodedAggregateHz),
     peerLinesPerS: round(peerLinesPerS),
     ratioVsPeer: round(ratioVsPeer, 2),
   };
