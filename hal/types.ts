@@ -67,8 +67,18 @@ export interface StepStream extends EventEmitter<StepStreamEvents> {
 }
 
 /** Names of inputs a board may wire, by what they do. */
-export type InputRole =
-  'limitX' | 'limitY' | 'limitZ' | 'probe' | 'estop' | 'door' | 'hold' | 'resume' | 'reset';
+export const INPUT_ROLES = [
+  'limitX',
+  'limitY',
+  'limitZ',
+  'probe',
+  'estop',
+  'door',
+  'hold',
+  'resume',
+  'reset',
+] as const;
+export type InputRole = (typeof INPUT_ROLES)[number];
 
 /** Names of on/off outputs a board may wire. */
 export type OutputRole = 'enable' | 'spindleEnable' | 'spindleDir' | 'mist' | 'flood';

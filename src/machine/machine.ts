@@ -2,7 +2,7 @@
 // board. Commands come from adapters (MQTT, Grbl TCP, CLI) through MachineApi; everything
 // the machine does is reported through its events.
 import { EventEmitter } from 'node:events';
-import type { Board, InputRole, TimerHandle } from '../../hal/types.js';
+import { INPUT_ROLES, type Board, type InputRole, type TimerHandle } from '../../hal/types.js';
 import { Interpreter } from '../../motion/gcode/interpreter.js';
 import { parseJog } from '../../motion/gcode/jog.js';
 import type { Axis, LinearMove, MachineAction, MotionSettings, VecMm } from '../../motion/types.js';
@@ -44,17 +44,6 @@ const MAX_PENDING_MOVES = 4096;
 /** Soft limits allow this much rounding beyond travel, mm. */
 
 const LIMIT_INPUTS: InputRole[] = ['limitX', 'limitY', 'limitZ'];
-const ALL_INPUTS: InputRole[] = [
-  'limitX',
-  'limitY',
-  'limitZ',
-  'probe',
-  'estop',
-  'door',
-  'hold',
-  'resume',
-  'reset',
-];
 
 interface PendingLine {
   text: string;
@@ -153,7 +142,7 @@ export class Machine extends EventEmitter<MachineEvents> implements MachineApi {
       if (!this.servicing) this.service();
     };
     queue.onUnderrun = () => this.onUnderrun();
-    for (const role of ALL_INPUTS) {
+    for (const role of INPUT_ROLES) {
       const input = board.input(role);
       if (input !== undefined) input.on('change', (active) => this.onInput(role, active));
     }
@@ -182,7 +171,7 @@ export class Machine extends EventEmitter<MachineEvents> implements MachineApi {
       spindle: this.outputs.spindle.mode,
       coolant: { ...this.outputs.coolant },
       overrides: { ...this.overridesValue },
-      inputs: ALL_INPUTS.filter((role) => this.board.input(role)?.read() === true),
+      inputs: INPUT_ROLES.filter((role) => this.board.input(role)?.read() === true),
       buffer: {
         queuedMs: this.motion.queuedUs() / 1000,
         plannedMoves: this.motion.plannedMoves(),
@@ -1019,5 +1008,5 @@ export async function createMachine(
 
 /** Unused input roles a board may lack; exported for adapters listing capabilities. */
 export function boardInputs(board: Board): InputRole[] {
-  return ALL_INPUTS.filter((role): role is InputRole => board.input(role) !== undefined);
+  return INPUT_ROLES.filter((role): role is InputRole => board.input(role) !== undefined);
 }

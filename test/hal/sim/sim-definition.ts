@@ -1,5 +1,11 @@
 // Test helper: an in-memory sim board definition (the hal tests do not read boards/).
-import type { BoardDefinition, InputDef, InputRole, MotorDef } from '../../../hal/types.js';
+import {
+  INPUT_ROLES,
+  type BoardDefinition,
+  type InputDef,
+  type InputRole,
+  type MotorDef,
+} from '../../../hal/types.js';
 
 const motor = (n: number): MotorDef => ({
   step: { pin: 2 * n, activeLow: false },
@@ -8,22 +14,10 @@ const motor = (n: number): MotorDef => ({
   dirSetupUs: 1,
 });
 
-const ROLES: InputRole[] = [
-  'limitX',
-  'limitY',
-  'limitZ',
-  'probe',
-  'estop',
-  'door',
-  'hold',
-  'resume',
-  'reset',
-];
-
 /** Three motors, every input role, every output, a 1 kHz spindle PWM. */
 export function simDefinition(): BoardDefinition {
   const inputs: Partial<Record<InputRole, InputDef>> = {};
-  ROLES.forEach((role, i) => {
+  INPUT_ROLES.forEach((role, i) => {
     inputs[role] = { pin: 10 + i, activeLow: false, pullUp: false, debounceUs: 0 };
   });
   return {
