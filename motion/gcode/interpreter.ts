@@ -135,6 +135,8 @@ const PROBE_MODES: Record<number, ProbeMode> = {
 };
 
 const SPINDLE_MODES: Record<number, SpindleState['mode']> = { 3: 'cw', 4: 'ccw', 5: 'off' };
+/** Distinct S values kept per spindle mode; a raster job has a few hundred at most. */
+const MAX_CACHED_SPEEDS = 1024;
 
 function motionWord(motion: number): string {
   return motion >= 380 ? `G38.${motion - 380}` : `G${motion}`;
@@ -164,8 +166,10 @@ export class Interpreter {
   private feed = 0;
   private speedRpm = 0;
   private tool = 0;
+  /** One frozen state per (M3/M4/M5, S): raster jobs switch S on nearly every line. */
+  private readonly spindleStates: Map<number, SpindleState>[] = [new Map(), new Map(), new Map()];
   /** Shared by every move until the spindle state changes; never mutated. */
-  private spindle: SpindleState = Object.freeze({ mode: 'off', speedRpm: 0 });
+  private spindle: SpindleState = this.spindleState(5, 0);
 
   // Position and offsets, machine mm, index 0 = x, 1 = y, 2 = z.
   private readonly pos = new Float64Array(3);
@@ -192,7 +196,9 @@ export class Interpreter {
   private lineSpeedRpm = 0;
   private lineTool = 0;
   private lineCoordIndex = 0;
-  private out: MachineAction[] | null = null;
+  /** This line's actions so far (the first outCount entries); copied out, then reused. */
+  private readonly out: MachineAction[] = [];
+  private outCount = 0;
 
   constructor(settings: InterpreterSettings) {
     this.toleranceMm = settings.arcToleranceMm;
@@ -328,7 +334,7 @@ export class Interpreter {
     this.feed = 0;
     this.speedRpm = 0;
     this.tool = 0;
-    this.spindle = Object.freeze({ mode: 'off', speedRpm: 0 });
+    this.spindle = this.spindleState(5, 0);
   }
 
   /** Clear the offsets Grbl forgets on reset (G92 and the G43.1 tool length). */
@@ -583,7 +589,7 @@ export class Interpreter {
       // A new S for a stopped spindle is remembered but switches nothing.
       const announce = spindleCode !== this.spindleCode || spindleCode !== 5;
       this.spindleCode = spindleCode;
-      this.spindle = Object.freeze({ mode: SPINDLE_MODES[spindleCode], speedRpm });
+      this.spindle = this.spindleState(spindleCode, speedRpm);
       if (announce) this.push({ kind: 'spindle', line, spindle: this.spindle });
     }
     if ((cb & GROUP_COOLANT) !== 0) {
@@ -648,10 +654,32 @@ export class Interpreter {
       else this.programEnd(line, b.flow === 2 ? 'M2' : 'M30');
     }
 
+    // Each result gets its own array, exactly sized: callers may keep it past the next line.
+    const n = this.outCount;
+    if (n === 0) return EMPTY_OK;
+    this.outCount = 0;
     const out = this.out;
-    if (out === null) return EMPTY_OK;
-    this.out = null;
-    return { ok: true, actions: out };
+    if (n === 1) return { ok: true, actions: [out[0]] };
+    if (n === 2) return { ok: true, actions: [out[0], out[1]] };
+    const actions = out.slice(0, n);
+    // Do not hold a long arc's chords until the next long line overwrites them.
+    out.length = 0;
+    return { ok: true, actions };
+  }
+
+  /** The shared frozen state for a spindle code (3, 4, 5) and speed. */
+  private spindleState(spindleCode: number, speedRpm: number): SpindleState {
+    const mode = SPINDLE_MODES[spindleCode];
+    // Map keys equate -0 and 0; S-0 keeps its own (uncached) state, as before.
+    if (speedRpm === 0 && 1 / speedRpm < 0) return Object.freeze({ mode, speedRpm });
+    const states = this.spindleStates[spindleCode - 3];
+    let state = states.get(speedRpm);
+    if (state === undefined) {
+      if (states.size >= MAX_CACHED_SPEEDS) states.clear();
+      state = Object.freeze({ mode, speedRpm });
+      states.set(speedRpm, state);
+    }
+    return state;
   }
 
   /** M2/M30: Grbl resets G1 G17 G90 G94 G54 M5 M9 (not units, offsets, F, S, T). */
@@ -663,7 +691,7 @@ export class Interpreter {
     this.wcsIndex = 0;
     if (this.spindleCode !== 5) {
       this.spindleCode = 5;
-      this.spindle = Object.freeze({ mode: 'off', speedRpm: this.speedRpm });
+      this.spindle = this.spindleState(5, this.speedRpm);
       this.push({ kind: 'spindle', line, spindle: this.spindle });
     }
     this.setCoolant(false, false, line);
@@ -770,8 +798,7 @@ export class Interpreter {
   }
 
   private push(action: MachineAction): void {
-    if (this.out === null) this.out = [action];
-    else this.out.push(action);
+    this.out[this.outCount++] = action;
   }
 }
 

@@ -20,11 +20,31 @@ const LINE_BREAK = /\r\n|\r|\n/;
 
 /** Feeds every line of a text to a pipeline; returns the number of lines fed. */
 export function feedText(pipeline: MotionPipeline, text: string, firstLineNo = 1): number {
-  const lines = text.split(LINE_BREAK);
-  // A trailing line end does not make an extra (empty) line.
-  if (lines[lines.length - 1] === '') lines.pop();
-  for (let i = 0; i < lines.length; i++) pipeline.feedLine(lines[i], firstLineNo + i);
-  return lines.length;
+  // Cut as we go rather than split(): an array of every line of a big job outlives the
+  // young generation and makes the collector copy it; a line cut here dies young.
+  const len = text.length;
+  let lineNo = firstLineNo;
+  let start = 0;
+  // The next LF and CR at or after start; -1 once there are no more.
+  let nextLf = text.indexOf('\n');
+  let nextCr = text.indexOf('\r');
+  while (start < len) {
+    if (nextLf !== -1 && nextLf < start) nextLf = text.indexOf('\n', start);
+    if (nextCr !== -1 && nextCr < start) nextCr = text.indexOf('\r', start);
+    let end = len;
+    let next = len;
+    if (nextCr !== -1 && (nextLf === -1 || nextCr < nextLf)) {
+      end = nextCr;
+      next = nextLf === nextCr + 1 ? nextCr + 2 : nextCr + 1;
+    } else if (nextLf !== -1) {
+      end = nextLf;
+      next = nextLf + 1;
+    }
+    // A trailing line end does not make an extra (empty) line: the loop stops at len.
+    pipeline.feedLine(text.slice(start, end), lineNo++);
+    start = next;
+  }
+  return lineNo - firstLineNo;
 }
 
 /** Plans a G-code file line by line (line numbers from 1); resolves with the job's statistics. */
