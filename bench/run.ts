@@ -3,11 +3,13 @@
 // same run. Prints figures, then ONE JSON line with the results.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import Toolpath from 'gcode-toolpath';
 import { WaveEncoder, wavePulses, type WaveMotor } from '../hal/pigpio/encoder.js';
 import { DEFAULT_WAVE_SHAPE } from '../hal/pigpio/limits.js';
 import { MotionPipeline } from '../motion/pipeline.js';
+import { benchEncode } from './encode.js';
+import { benchMqtt } from './mqtt.js';
 import type { MotionSettings } from '../motion/types.js';
 import { loadMachineConfig } from '../src/config/load.js';
 import { motionSettingsFromConfig } from '../src/config/motion-settings.js';
@@ -180,19 +182,11 @@ function measureInterleaved(runs: (() => Measured)[]): Measured[] {
   return totals;
 }
 
-/** Loads an optional benchmark module (written separately) and runs its entry point. */
-async function optionalBench(file: string, entry: string): Promise<Record<string, number> | null> {
-  const path = join(benchDir, file);
-  if (!existsSync(path)) return null;
-  const mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
-  const fn = mod[entry];
-  if (typeof fn !== 'function') throw new Error(`bench/${file} does not export ${entry}()`);
-  const result: unknown = await (fn as () => unknown)();
+/** A benchmark's numeric figures, whatever else its result holds. */
+function figuresOf(result: object): Record<string, number> {
   const figures: Record<string, number> = {};
-  if (typeof result === 'object' && result !== null) {
-    for (const [key, value] of Object.entries(result)) {
-      if (typeof value === 'number') figures[key] = value;
-    }
+  for (const [key, value] of Object.entries(result)) {
+    if (typeof value === 'number') figures[key] = value;
   }
   return figures;
 }
@@ -261,31 +255,22 @@ async function main(): Promise<void> {
     peerLinesPerS: round(peerLinesPerS),
     ratioVsPeer: round(ratioVsPeer, 2),
   };
-  const missing: string[] = [];
   const failed: string[] = [];
-  for (const [file, entry] of [
-    ['encode.ts', 'benchEncode'],
-    ['mqtt.ts', 'benchMqtt'],
+  for (const [name, bench] of [
+    ['encode.ts', async () => benchEncode()],
+    ['mqtt.ts', benchMqtt],
   ] as const) {
-    let figures: Record<string, number> | null;
     try {
-      figures = await optionalBench(file, entry);
+      for (const [key, value] of Object.entries(figuresOf(await bench()))) {
+        console.log(`${name}: ${key} = ${fmt(value)}`);
+        result[key] = value;
+      }
     } catch (err) {
-      // One failing optional bench must not cost the figures of the others.
-      console.log(`bench/${file} failed: ${(err as Error).message}`);
-      failed.push(`bench/${file}`);
-      continue;
-    }
-    if (figures === null) {
-      missing.push(`bench/${file} (${entry})`);
-      continue;
-    }
-    for (const [key, value] of Object.entries(figures)) {
-      console.log(`${file}: ${key} = ${fmt(value)}`);
-      result[key] = value;
+      // One failing benchmark must not cost the figures of the others.
+      console.log(`bench/${name} failed: ${(err as Error).message}`);
+      failed.push(`bench/${name}`);
     }
   }
-  if (missing.length > 0) console.log(`not measured (file missing): ${missing.join(', ')}`);
   if (failed.length > 0) console.log(`not measured (failed): ${failed.join(', ')}`);
   result.peakRssMb = peakRssMb;
   console.log(`peak RSS of the motion core's runs (job texts included): ${peakRssMb} MB`);
