@@ -19,10 +19,35 @@ export class HardwareUnavailableError extends Error {
   }
 }
 
-/** Short reason from whatever the import threw, without the native module's stack. */
+/**
+ * Short reason from whatever was thrown or reported, without the native module's stack.
+ * johnny-five reports connection failures as { class, message } objects, not Errors.
+ */
 function reasonOf(err: unknown): string {
-  if (err instanceof Error) return err.message.split('\n')[0] ?? err.name;
-  return String(err);
+  const message = (err as { message?: unknown } | null)?.message;
+  return (typeof message === 'string' ? message : String(err)).split('\n')[0];
+}
+
+/**
+ * The error a backend gives when its hardware does not answer: the board file, what failed,
+ * why (when known) and `advice`, naming the package that was talking to it.
+ */
+export function hardwareUnavailable(
+  boardFile: string,
+  pkg: string,
+  what: string,
+  err: unknown,
+  advice: string,
+): HardwareUnavailableError {
+  const reason = err === undefined ? '' : ` (${reasonOf(err)})`;
+  return new HardwareUnavailableError(
+    `board ${boardFile}: ${what}${reason}. ${advice}`,
+    pkg,
+    boardFile,
+    {
+      cause: err,
+    },
+  );
 }
 
 /**

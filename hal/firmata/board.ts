@@ -14,7 +14,7 @@
 // maxStepRateHz, timeoutMs (connection, default 10000).
 import { EventEmitter } from 'node:events';
 import { RealClock, VirtualClock } from '../clock.js';
-import { HardwareUnavailableError, loadNative } from '../native.js';
+import { HardwareUnavailableError, hardwareUnavailable, loadNative } from '../native.js';
 import { ClockedStepStream as HostTimedStepStream } from '../clocked-stream.js';
 import { BoardIo } from '../board-io.js';
 import type {
@@ -313,15 +313,12 @@ export class FirmataBoard
   }
 
   private unavailable(what: string, err: unknown): HardwareUnavailableError {
-    // johnny-five reports connection failures as { class, message } objects, not Errors.
-    const message = (err as { message?: unknown } | null)?.message;
-    const reason = (typeof message === 'string' ? message : String(err)).split('\n')[0];
-    return new HardwareUnavailableError(
-      `board ${this.options.boardFile}: ${what} (${reason}). Check the cable and the port, and ` +
-        'that the board runs ConfigurableFirmata.',
-      'johnny-five',
+    return hardwareUnavailable(
       this.options.boardFile,
-      { cause: err },
+      'johnny-five',
+      what,
+      err,
+      'Check the cable and the port, and that the board runs ConfigurableFirmata.',
     );
   }
 }

@@ -21,7 +21,7 @@ import { EventEmitter } from 'node:events';
 import { BoardIo } from '../board-io.js';
 import type { BinaryValue, Direction, Edge, Options as OnoffOptions, ValueCallback } from 'onoff';
 import { RealClock, VirtualClock } from '../clock.js';
-import { HardwareUnavailableError, loadNative } from '../native.js';
+import { HardwareUnavailableError, hardwareUnavailable, loadNative } from '../native.js';
 import { ClockedStepStream as HostTimedStepStream } from '../clocked-stream.js';
 import type {
   Board,
@@ -289,16 +289,12 @@ export class GpiochipBoard extends BoardIo<SysfsInput, SysfsOutput, SysfsPwm> im
   }
 
   private unavailable(what: string, err: unknown): HardwareUnavailableError {
-    const reason =
-      err === undefined
-        ? ''
-        : ` (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`;
-    return new HardwareUnavailableError(
-      `board ${this.options.boardFile}: ${what}${reason}. The gpiochip backend needs Linux with ` +
-        'sysfs GPIO (CONFIG_GPIO_SYSFS) and the user in the gpio group.',
-      'onoff',
+    return hardwareUnavailable(
       this.options.boardFile,
-      { cause: err },
+      'onoff',
+      what,
+      err,
+      'The gpiochip backend needs Linux with sysfs GPIO (CONFIG_GPIO_SYSFS) and the user in the gpio group.',
     );
   }
 }

@@ -9,7 +9,7 @@
 // pollUs (input polling, default 5000).
 import { EventEmitter } from 'node:events';
 import { RealClock, VirtualClock } from '../clock.js';
-import { HardwareUnavailableError, loadNative } from '../native.js';
+import { HardwareUnavailableError, hardwareUnavailable, loadNative } from '../native.js';
 import { ClockedStepStream as HostTimedStepStream } from '../clocked-stream.js';
 import { BoardIo } from '../board-io.js';
 import type {
@@ -298,13 +298,12 @@ export class I2cBoard extends BoardIo<ExpanderInput, ExpanderOutput, PcaPwm> imp
   }
 
   private unavailable(what: string, err: unknown): HardwareUnavailableError {
-    const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    return new HardwareUnavailableError(
-      `board ${this.options.boardFile}: ${what} (${reason}). Check the wiring, the address and ` +
-        '`i2cdetect -y <bus>`.',
-      'i2c-bus',
+    return hardwareUnavailable(
       this.options.boardFile,
-      { cause: err },
+      'i2c-bus',
+      what,
+      err,
+      'Check the wiring, the address and `i2cdetect -y <bus>`.',
     );
   }
 }
