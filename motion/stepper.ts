@@ -34,6 +34,8 @@ const US_PER_S = 1e6;
 const TWO_US_PER_S = 2 * US_PER_S;
 /** Path pieces shorter than this are treated as points. */
 const MIN_PIECE_MM = 1e-9;
+/** Ends a motor's time list for the merge: later than any event. */
+const NO_EVENT = 0xffffffff;
 /** Initial size of the output buffers (events); they grow by doubling. */
 const MIN_OUT_CAPACITY = 1024;
 
@@ -75,7 +77,8 @@ export class StepGenerator {
   /** Path after the hold's stop point, kept for takeRemainder. */
   private holdRemainder: LinearMove[] = [];
   // Scratch buffers, reused between chunks (never handed out).
-  private motorTimes: Float64Array[] = [0, 1, 2].map(() => new Float64Array(256));
+  /** Per motor, its step times in the current move (µs from the chunk start), for the merge. */
+  private motorTimes: Uint32Array[] = [0, 1, 2].map(() => new Uint32Array(256));
   private outTime: Uint32Array = new Uint32Array(MIN_OUT_CAPACITY);
   private outMotor: Uint8Array = new Uint8Array(MIN_OUT_CAPACITY);
   private outDir: Int8Array = new Int8Array(MIN_OUT_CAPACITY);
@@ -85,7 +88,6 @@ export class StepGenerator {
   private recycling = false;
   private readonly prepStart = new Float64Array(MOTORS);
   private readonly prepEnd = new Float64Array(MOTORS);
-  private readonly counts = new Int32Array(MOTORS);
   private readonly dirs = new Int32Array(MOTORS);
   /** End of the last queued move (mm, and motor steps), for continuity and positionMm. */
   private lastEndMm: VecMm | null = null;
@@ -374,34 +376,47 @@ export class StepGenerator {
   private generate(chunkStartUs: number, endUs: number): number {
     const limitUs = endUs - 0.5;
     let count = 0;
-    const counts = this.counts;
     const queue = this.queue;
+    const pos = this.pos;
     while (this.qHead < queue.length) {
       const data = queue.data;
       const base = this.qHead * Q_STRIDE;
       if (data[base + Q_START_US] >= limitUs) break;
-      let done = true;
-      let added = 0;
-      for (let m = 0; m < MOTORS; m++) {
-        const k = this.fillMotor(data, base, m, limitUs, chunkStartUs - 1);
-        counts[m] = k;
-        added += k;
-        if (this.pos[m] !== data[base + Q_MOTOR + 3 * m + 2]) done = false;
+      const target0 = data[base + Q_MOTOR + 2];
+      const target1 = data[base + Q_MOTOR + 5];
+      const target2 = data[base + Q_MOTOR + 8];
+      const moving =
+        (pos[0] !== target0 ? 1 : 0) + (pos[1] !== target1 ? 2 : 0) + (pos[2] !== target2 ? 4 : 0);
+      if (moving === 1 || moving === 2 || moving === 4) {
+        // One motor (axis-parallel moves, raster lines): its times go straight to the output.
+        const m = moving >> 1;
+        const k = this.fillMotor(data, base, m, limitUs, chunkStartUs, count);
+        if (k > 0) {
+          this.outMotor.fill(m, count, count + k);
+          this.outDir.fill(this.dirs[m], count, count + k);
+          count += k;
+        }
+        if (pos[m] !== data[base + Q_MOTOR + 3 * m + 2]) break;
+      } else if (moving !== 0) {
+        let added = 0;
+        for (let m = 0; m < MOTORS; m++) {
+          added += this.fillMotor(data, base, m, limitUs, chunkStartUs, -1);
+        }
+        if (added > 0) {
+          this.ensureOut(count + added);
+          count = this.merge(count, added);
+        }
+        if (pos[0] !== target0 || pos[1] !== target1 || pos[2] !== target2) break;
       }
-      if (added > 0) {
-        this.ensureOut(count + added);
-        count = this.merge(chunkStartUs, count, added);
-      }
-      if (!done) break;
       this.qHead++;
     }
     return count;
   }
 
   /**
-   * Times motor m's steps in the move at data[base], up to limitUs, into motorTimes[m]
-   * (absolute float µs, increasing) followed by an Infinity sentinel for the merge; returns
-   * how many.
+   * Times motor m's steps in the move at data[base], up to limitUs, as µs from chunkStartUs
+   * rounded to nearest: into the output at outAt (outAt ≥ 0), else into motorTimes[m]
+   * followed by a NO_EVENT sentinel for the merge. Returns how many.
    *
    * Step i is at path distance s_i = (n_i ± 0.5 − p0) · mmPerStep. When the motor runs with
    * the path, s grows by a fixed stepMm per step, so the steps that certainly lie inside one
@@ -409,19 +424,24 @@ export class StepGenerator {
    * timed in a tight loop with that phase's closed form and no tests: cruise is linear in s
    * (no root), accel and decel take one sqrt. The steps near a boundary, and degenerate
    * moves, go one by one through timeAtUs, which routes and clamps each step exactly.
+   *
+   * Times are computed absolute (float µs) and rounded only when stored: a Uint32Array store
+   * truncates, so storing t − chunkStartUs + 0.5 rounds to nearest. Every event left has
+   * round(t) ≥ chunkStartUs (the last chunk took the ones before), so nothing wraps below 0.
    */
   private fillMotor(
     data: Float64Array,
     base: number,
     m: number,
     limitUs: number,
-    sinceUs: number,
+    chunkStartUs: number,
+    outAt: number,
   ): number {
     const at = base + Q_MOTOR + 3 * m;
     const targetSteps = data[at + 2];
     let n = this.pos[m];
     if (n === targetSteps) {
-      this.motorTimes[m][0] = Infinity;
+      this.motorTimes[m][0] = NO_EVENT;
       return 0;
     }
     const dir = targetSteps > n ? 1 : -1;
@@ -430,35 +450,50 @@ export class StepGenerator {
     const p0 = data[at];
     const mmPerStep = data[at + 1];
     let total = (targetSteps - n) * dir;
-    // Only the steps before limitUs are timed in this pass (none before sinceUs remain): size
-    // the buffer by what the move's top speed covers in that window, not by the whole move,
-    // which may be billions of steps long.
     const moveStartUs = data[base + Q_START_US];
-    const fromUs = moveStartUs > sinceUs ? moveStartUs : sinceUs;
-    const v0MmS = data[base + Q_V0_MM_S];
-    const vcMmS = data[base + Q_VC_MM_S];
-    const topMmS = v0MmS > vcMmS ? v0MmS : vcMmS;
-    const windowSteps =
-      Math.ceil((topMmS * (limitUs - fromUs)) / US_PER_S / Math.abs(mmPerStep)) + 2;
-    if (windowSteps < total) total = windowSteps;
-    let buf = this.motorTimes[m];
-    if (buf.length <= total) {
-      let cap = buf.length;
-      while (cap <= total) cap *= 2;
-      buf = new Float64Array(cap);
-      this.motorTimes[m] = buf;
+    const wholeMove = data[base + Q_END_US] < limitUs;
+    if (!wholeMove) {
+      // Only the steps before limitUs are timed in this pass (none before the chunk start
+      // remain): size the buffer by what the move's top speed covers in that window, not by
+      // the whole move, which may be billions of steps long.
+      const fromUs = moveStartUs > chunkStartUs - 1 ? moveStartUs : chunkStartUs - 1;
+      const v0MmS = data[base + Q_V0_MM_S];
+      const vcMmS = data[base + Q_VC_MM_S];
+      const topMmS = v0MmS > vcMmS ? v0MmS : vcMmS;
+      const windowSteps =
+        Math.ceil((topMmS * (limitUs - fromUs)) / US_PER_S / Math.abs(mmPerStep)) + 2;
+      if (windowSteps < total) total = windowSteps;
     }
+    let buf: Uint32Array;
+    let first: number;
+    if (outAt >= 0) {
+      this.ensureOut(outAt + total);
+      buf = this.outTime;
+      first = outAt;
+    } else {
+      buf = this.motorTimes[m];
+      if (buf.length <= total) {
+        let cap = buf.length;
+        while (cap <= total) cap *= 2;
+        buf = new Uint32Array(cap);
+        this.motorTimes[m] = buf;
+      }
+      first = 0;
+    }
+    const roundUs = 0.5 - chunkStartUs;
     const distMm = data[base + Q_DIST_MM];
     const cruiseStartMm = data[base + Q_CRUISE_START_MM];
     const decelStartMm = data[base + Q_DECEL_START_MM];
     const stepMm = mmPerStep * dir;
     const fast = stepMm > 0;
-    // Path distance reached at limitUs, per phase (a bound for the tight loops); NaN until needed.
-    let accelLimitMm = NaN;
-    let cruiseLimitMm = NaN;
-    let decelLimitMm = NaN;
-    let k = 0;
-    while (k < total) {
+    // Path distance reached at limitUs, per phase (a bound for the tight loops); NaN until
+    // needed, and no bound when the whole move lies before limitUs.
+    let accelLimitMm = wholeMove ? Infinity : NaN;
+    let cruiseLimitMm = accelLimitMm;
+    let decelLimitMm = accelLimitMm;
+    let k = first;
+    const end = first + total;
+    while (k < end) {
       let sMm = (n + half - p0) * mmPerStep;
       if (fast && sMm > 0 && sMm < distMm) {
         // Steps j = k, k+1, … stay below endMm while j < k + (endMm − s) / stepMm; one step
@@ -469,8 +504,8 @@ export class StepGenerator {
           endMm = accelLimitMm < cruiseStartMm ? accelLimitMm : cruiseStartMm;
           const count = Math.floor((endMm - sMm) / stepMm) - 1;
           if (count > 1) {
-            const stop = count < total - k ? k + count : total;
-            const startUs = data[base + Q_START_US];
+            const stop = count < end - k ? k + count : end;
+            const startUs = moveStartUs + roundUs;
             const v0 = data[base + Q_V0_MM_S];
             const v0Sq = data[base + Q_V0_SQ];
             const twoA = data[base + Q_TWO_ACCEL_MM_S2];
@@ -488,9 +523,10 @@ export class StepGenerator {
           endMm = cruiseLimitMm < decelStartMm ? cruiseLimitMm : decelStartMm;
           const count = Math.floor((endMm - sMm) / stepMm) - 1;
           if (count > 1) {
-            const stop = count < total - k ? k + count : total;
+            const stop = count < end - k ? k + count : end;
+            const fromUs = baseUs + roundUs;
             for (; k < stop; k++) {
-              buf[k] = baseUs + (n + half - p0) * mmPerStep * usPerMm;
+              buf[k] = fromUs + (n + half - p0) * mmPerStep * usPerMm;
               n += dir;
             }
             continue;
@@ -500,8 +536,8 @@ export class StepGenerator {
           endMm = decelLimitMm < distMm ? decelLimitMm : distMm;
           const count = Math.floor((endMm - sMm) / stepMm) - 1;
           if (count > 1) {
-            const stop = count < total - k ? k + count : total;
-            const baseUs = data[base + Q_DECEL_BASE_US];
+            const stop = count < end - k ? k + count : end;
+            const baseUs = data[base + Q_DECEL_BASE_US] + roundUs;
             const vc = data[base + Q_VC_MM_S];
             const vcSq = data[base + Q_VC_SQ];
             const twoA = data[base + Q_TWO_ACCEL_MM_S2];
@@ -520,13 +556,14 @@ export class StepGenerator {
       else if (sMm > distMm) sMm = distMm;
       const tUs = timeAtUs(data, base, sMm);
       if (tUs >= limitUs) break;
-      buf[k++] = tUs;
+      buf[k++] = tUs + roundUs;
       n += dir;
     }
-    buf[k] = Infinity;
+    const stepCount = k - first;
+    if (outAt < 0) buf[k] = NO_EVENT;
     this.pos[m] = n;
-    this.totals[m] += k;
-    return k;
+    this.totals[m] += stepCount;
+    return stepCount;
   }
 
   /** Path distance (mm) the accel parabola of a move reaches at timeUs (beyond: larger). */
@@ -547,32 +584,18 @@ export class StepGenerator {
     );
   }
   /**
-   * Merges the per-motor time lists (each sorted, Infinity-terminated) into the output,
-   * rounding to µs; returns the new count.
+   * Merges the per-motor time lists (each sorted, NO_EVENT-terminated, already µs from the
+   * chunk start) into the output; returns the new count.
    */
-  private merge(chunkStartUs: number, count: number, added: number): number {
+  private merge(count: number, added: number): number {
     const outTime = this.outTime;
     const outMotor = this.outMotor;
     const outDir = this.outDir;
     const t0 = this.motorTimes[0];
     const t1 = this.motorTimes[1];
     const t2 = this.motorTimes[2];
-    const counts = this.counts;
     const dirs = this.dirs;
     const end = count + added;
-    // One motor only (axis-parallel moves, raster lines): a straight copy.
-    for (let m = 0; m < MOTORS; m++) {
-      if (counts[m] !== added) continue;
-      const times = this.motorTimes[m];
-      const dir = dirs[m];
-      for (let c = count, i = 0; c < end; c++, i++) {
-        const rel = Math.floor(times[i] + 0.5) - chunkStartUs;
-        outTime[c] = rel > 0 ? rel : 0;
-        outMotor[c] = m;
-        outDir[c] = dir;
-      }
-      return end;
-    }
     let i0 = 0;
     let i1 = 0;
     let i2 = 0;
@@ -580,25 +603,22 @@ export class StepGenerator {
     let b = t1[0];
     let d = t2[0];
     for (let c = count; c < end; c++) {
-      let tUs: number;
       if (a <= b && a <= d) {
-        tUs = a;
+        outTime[c] = a;
         outMotor[c] = 0;
         outDir[c] = dirs[0];
         a = t0[++i0];
       } else if (b <= d) {
-        tUs = b;
+        outTime[c] = b;
         outMotor[c] = 1;
         outDir[c] = dirs[1];
         b = t1[++i1];
       } else {
-        tUs = d;
+        outTime[c] = d;
         outMotor[c] = 2;
         outDir[c] = dirs[2];
         d = t2[++i2];
       }
-      const rel = Math.floor(tUs + 0.5) - chunkStartUs;
-      outTime[c] = rel > 0 ? rel : 0;
     }
     return end;
   }
