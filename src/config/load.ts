@@ -1,6 +1,7 @@
 // Reads a YAML file and validates it against a zod schema, turning every problem into a
 // ConfigError that names the file, the key and what was expected.
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './errors.js';
@@ -50,5 +51,15 @@ export function loadYamlFile<S extends z.ZodType>(schema: S, file: string): z.ou
 /** The machine config from a file, or all defaults (the simulator) when none is given. */
 export function loadMachineConfig(file?: string): MachineConfig {
   if (file === undefined) return validate(machineConfigSchema, {}, '(defaults)');
-  return loadYamlFile(machineConfigSchema, file);
+  return withPathsFrom(path.dirname(file), loadYamlFile(machineConfigSchema, file));
+}
+
+/**
+ * Makes the config's relative folder paths absolute, from the config file's folder, so they
+ * do not depend on where the daemon was started. (`board` is resolved where it is opened.)
+ */
+function withPathsFrom(configDir: string, config: MachineConfig): MachineConfig {
+  const jobsDir = config.mqtt.jobsDir;
+  if (jobsDir === undefined) return config;
+  return { ...config, mqtt: { ...config.mqtt, jobsDir: path.resolve(configDir, jobsDir) } };
 }

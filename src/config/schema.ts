@@ -123,6 +123,11 @@ export const machineConfigSchema = z
         statusRateHz: z.number().positive().max(100).default(10),
         readOnly: z.boolean().default(false),
         allowCommands: z.array(z.string()).optional(),
+        /**
+         * The folder `{file}` jobs are read from; a job names a file inside it. A relative path
+         * is taken from the config file's folder. Unset: `{file}` jobs are refused.
+         */
+        jobsDir: z.string().min(1).optional(),
         discovery: z.boolean().default(true),
         discoveryPrefix: z.string().default('homeassistant'),
         /** Fleet: take jobs from $share/<group>/minifactory/jobs/<capability> while idle. */

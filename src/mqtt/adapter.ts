@@ -96,6 +96,7 @@ export async function startMqtt(
   const policy: CommandPolicy = {
     readOnly: settings.readOnly,
     allowCommands: settings.allowCommands,
+    jobsDir: settings.jobsDir,
   };
   const haStatusTopic = `${settings.discoveryPrefix.replace(/\/+$/, '')}/status`;
 
@@ -147,10 +148,12 @@ export async function startMqtt(
     }
   };
 
+  const fleetSettings =
+    settings.fleet === undefined ? undefined : { ...settings.fleet, jobsDir: settings.jobsDir };
   const fleet =
-    settings.fleet === undefined
+    fleetSettings === undefined
       ? null
-      : new FleetWorker(machine, settings.fleet, {
+      : new FleetWorker(machine, fleetSettings, {
           subscribe: (filter) => {
             if (!client.connected) return;
             client.subscribe(filter, { qos: 1 }, (err) => {

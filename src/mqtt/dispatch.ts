@@ -17,11 +17,13 @@ export interface CommandReply {
   results?: CommandResult[];
 }
 
-/** Which commands the config lets through. */
+/** What the config lets through: which commands, and which files a job may name. */
 export interface CommandPolicy {
   readOnly: boolean;
   /** When set, only these command names are accepted. */
   allowCommands?: string[];
+  /** The folder `{file}` jobs are read from (absolute); unset: `{file}` jobs are refused. */
+  jobsDir?: string;
 }
 
 /** True when the policy accepts the command `name`. */
@@ -38,7 +40,11 @@ function fromResult(result: CommandResult): CommandReply {
   return result.ok ? { ok: true } : { ok: false, error: result.error };
 }
 
-async function execute(machine: MachineApi, command: ParsedCommand): Promise<CommandReply> {
+async function execute(
+  machine: MachineApi,
+  policy: CommandPolicy,
+  command: ParsedCommand,
+): Promise<CommandReply> {
   switch (command.name) {
     case 'gcode': {
       const results = await machine.gcode(command.text);
@@ -48,7 +54,7 @@ async function execute(machine: MachineApi, command: ParsedCommand): Promise<Com
         : { ok: false, error: failed.error, results };
     }
     case 'job': {
-      const job = await resolveJob(command.job);
+      const job = await resolveJob(command.job, policy.jobsDir);
       if (!job.ok) return { ok: false, error: job.error };
       return fromResult(await startJobConfirmed(machine, job.value));
     }
@@ -98,7 +104,7 @@ export async function dispatchCommand(
   const parsed = parseCommand(name, payload);
   if (!parsed.ok) return { ok: false, error: parsed.error };
   try {
-    return await execute(machine, parsed.value);
+    return await execute(machine, policy, parsed.value);
   } catch (err) {
     return failure(
       MqttErrorCode.internal,

@@ -41,7 +41,8 @@ export class FleetWorker {
 
   constructor(
     private readonly machine: MachineApi,
-    private readonly fleet: { group: string; capabilities: string[] },
+    /** `jobsDir`: the folder `{file}` jobs are read from; unset: `{file}` jobs are refused. */
+    private readonly fleet: { group: string; capabilities: string[]; jobsDir?: string },
     private readonly link: FleetLink,
   ) {
     this.filters = fleet.capabilities.map((cap) => fleetShareFilter(fleet.group, cap));
@@ -91,7 +92,7 @@ export class FleetWorker {
       }
       const request = parseJobPayload(payload);
       if (!request.ok) return refuse(request.error);
-      const job = await resolveJob(request.value);
+      const job = await resolveJob(request.value, this.fleet.jobsDir);
       if (!job.ok) return refuse(job.error);
       this.activeJob = job.value.name;
       const started = await startJobConfirmed(this.machine, job.value);

@@ -1,8 +1,8 @@
 // Starting a job received over MQTT (a command or a fleet queue message): resolve its G-code,
 // then wait until the machine has either started it or refused it.
-import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { constants } from 'node:fs';
+import { open, realpath, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { CommandError, CommandResult, JobEvent, MachineApi } from '../machine/types.js';
 import { MAX_JOB_PAYLOAD_BYTES, MqttErrorCode, type JobRequest, type Parsed } from './commands.js';
@@ -14,33 +14,131 @@ export interface ResolvedJob {
   gcode: string | AsyncIterable<string>;
 }
 
+type Refusal = { ok: false; error: CommandError };
+
+function refusal(code: number, message: string): Refusal {
+  return { ok: false, error: { code, message } };
+}
+
 /**
- * Reads a `{file}` job from the device's disk; names an unnamed job after its file or the time.
- * A file larger than a job payload may be is streamed line by line instead of read whole.
+ * Resolves a job's G-code. A `{file}` job names a file inside `jobsDir` (unset: such jobs are
+ * refused), so that whoever may publish a job cannot make the daemon read any other file.
+ * An unnamed job is named after its file or the time. A file larger than a job payload may be
+ * is streamed line by line instead of read whole. Never throws: every failure is a refusal.
  */
-export async function resolveJob(request: JobRequest): Promise<Parsed<ResolvedJob>> {
+export async function resolveJob(
+  request: JobRequest,
+  jobsDir: string | undefined,
+): Promise<Parsed<ResolvedJob>> {
   if ('gcode' in request) {
     return { ok: true, value: { name: request.name ?? defaultJobName(), gcode: request.gcode } };
   }
-  const name = request.name ?? basename(request.file);
-  const unreadable = (message: string): { ok: false; error: CommandError } => ({
-    ok: false,
-    error: {
-      code: MqttErrorCode.fileUnreadable,
-      message: `cannot read ${request.file}: ${message}`,
-    },
-  });
+  if (jobsDir === undefined) {
+    return refusal(
+      MqttErrorCode.notAllowed,
+      'jobs by file name are disabled: set mqtt.jobsDir to submit jobs by file name',
+    );
+  }
+  const name = request.name ?? path.basename(request.file);
+  const gcode = await readJobFile(request.file, jobsDir);
+  return gcode.ok ? { ok: true, value: { name, gcode: gcode.value } } : gcode;
+}
+
+/** True when `target` is `dir` or lies below it (both absolute and normalised). */
+export function isInsideDir(dir: string, target: string): boolean {
+  const relative = path.relative(dir, target);
+  // A plain prefix test would let `/jobs2` pass for `/jobs`; path.relative says `../jobs2`.
+  return (
+    relative === '' ||
+    (relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative))
+  );
+}
+
+/** A short reason for a failed file system call, without the absolute paths Node puts in. */
+function fsReason(err: unknown, what: 'file' | 'folder'): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return `no such ${what}`;
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ELOOP':
+      return 'too many levels of symbolic links';
+    default:
+      return code ?? 'cannot be read';
+  }
+}
+
+/** The text (or lines) of `file`, a path relative to `jobsDir` that must stay inside it. */
+async function readJobFile(
+  file: string,
+  jobsDir: string,
+): Promise<Parsed<string | AsyncIterable<string>>> {
+  const quoted = JSON.stringify(file);
+  if (path.isAbsolute(file)) {
+    return refusal(
+      MqttErrorCode.notAllowed,
+      `job file ${quoted} is an absolute path: name it relative to mqtt.jobsDir`,
+    );
+  }
+  const dir = path.resolve(jobsDir);
+  const target = path.resolve(dir, file);
+  if (!isInsideDir(dir, target)) {
+    return refusal(MqttErrorCode.notAllowed, `job file ${quoted} is outside mqtt.jobsDir`);
+  }
+  let realDir: string;
   try {
-    const info = await stat(request.file);
-    // Devices and pipes (/dev/zero) never end: only regular files are jobs.
-    if (!info.isFile()) return unreadable('not a regular file');
-    if (info.size > MAX_JOB_PAYLOAD_BYTES) {
-      const lines = createInterface({ input: createReadStream(request.file), crlfDelay: Infinity });
-      return { ok: true, value: { name, gcode: lines } };
-    }
-    return { ok: true, value: { name, gcode: await readFile(request.file, 'utf8') } };
+    realDir = await realpath(dir);
   } catch (err) {
-    return unreadable((err as Error).message);
+    return refusal(
+      MqttErrorCode.fileUnreadable,
+      `cannot read mqtt.jobsDir: ${fsReason(err, 'folder')}`,
+    );
+  }
+  const unreadable = (reason: string): Refusal =>
+    refusal(MqttErrorCode.fileUnreadable, `cannot read job file ${quoted}: ${reason}`);
+  let realFile: string;
+  try {
+    realFile = await realpath(target);
+  } catch (err) {
+    return unreadable(fsReason(err, 'file'));
+  }
+  // Symbolic links (the file's or a folder's on the way) may point anywhere: check where the
+  // path really ends, and open exactly that.
+  if (!isInsideDir(realDir, realFile)) {
+    return refusal(
+      MqttErrorCode.notAllowed,
+      `job file ${quoted} leads outside mqtt.jobsDir through a symbolic link`,
+    );
+  }
+  let handle: FileHandle;
+  try {
+    // O_NOFOLLOW: the file cannot have been swapped for a link since the check. O_NONBLOCK:
+    // opening a FIFO does not wait for a writer; the type check below refuses it.
+    handle = await open(realFile, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    return unreadable(fsReason(err, 'file'));
+  }
+  try {
+    const info = await handle.stat();
+    // Devices and pipes (/dev/zero) never end: only regular files are jobs.
+    if (!info.isFile()) {
+      await handle.close();
+      return unreadable('not a regular file');
+    }
+    if (info.size > MAX_JOB_PAYLOAD_BYTES) {
+      // The stream closes the handle when it ends.
+      const lines = createInterface({ input: handle.createReadStream(), crlfDelay: Infinity });
+      return { ok: true, value: lines };
+    }
+    const text = await handle.readFile('utf8');
+    await handle.close();
+    return { ok: true, value: text };
+  } catch (err) {
+    await handle.close().catch(() => {});
+    return unreadable(fsReason(err, 'file'));
   }
 }
 

@@ -2,7 +2,7 @@
 // replies on reply/<cmd>, bad payloads, jobs with their events, discovery.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MachineConfig } from '../../src/config/schema.js';
 import { createMachine, type Machine } from '../../src/machine/machine.js';
@@ -24,7 +24,7 @@ describe('MQTT adapter on the embedded broker', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'minifactory-mqtt-'));
-    config = simConfig('emb1', { embeddedPort: 0, statusRateHz: 20 });
+    config = simConfig('emb1', { embeddedPort: 0, statusRateHz: 20, jobsDir: dir });
     machine = await createMachine(config, { clock: 'real' });
     adapter = await startMqtt(machine, config);
     probe = await connectProbe(adapter.url, 4);
@@ -118,9 +118,9 @@ describe('MQTT adapter on the embedded broker', () => {
       ['hold', 'now please', MqttErrorCode.invalidPayload],
       ['gcode', '', MqttErrorCode.invalidPayload],
       ['job', '{"gcode":42}', MqttErrorCode.invalidPayload],
-      ['job', JSON.stringify({ file: join(dir, 'missing.nc') }), MqttErrorCode.fileUnreadable],
-      ['job', JSON.stringify({ file: '/dev/zero' }), MqttErrorCode.fileUnreadable],
-      ['job', JSON.stringify({ file: dir }), MqttErrorCode.fileUnreadable],
+      ['job', JSON.stringify({ file: 'missing.nc' }), MqttErrorCode.fileUnreadable],
+      ['job', JSON.stringify({ file: '/dev/zero' }), MqttErrorCode.notAllowed],
+      ['job', JSON.stringify({ file: '.' }), MqttErrorCode.fileUnreadable],
       [
         'gcode',
         Buffer.alloc(MAX_COMMAND_PAYLOAD_BYTES + 1, 'G0 X1\n'),
@@ -166,11 +166,10 @@ describe('MQTT adapter on the embedded broker', () => {
     expect([...lines].sort((a, b) => a - b)).toEqual(lines);
   });
 
-  it('runs a job from a file on the device', async () => {
-    const file = join(dir, 'back.nc');
-    writeFileSync(file, 'G90\nG0 X0 Y0\n');
+  it('runs a job from a file in mqtt.jobsDir', async () => {
+    writeFileSync(join(dir, 'back.nc'), 'G90\nG0 X0 Y0\n');
     const since = probe.mark();
-    expect(await command('job', JSON.stringify({ file }))).toEqual({ ok: true });
+    expect(await command('job', JSON.stringify({ file: 'back.nc' }))).toEqual({ ok: true });
     const finished = await probe.next(
       `${prefix}event`,
       (m) => (JSON.parse(m.text) as { kind: string }).kind === 'jobFinished',
@@ -179,6 +178,24 @@ describe('MQTT adapter on the embedded broker', () => {
     expect(JSON.parse(finished.text)).toMatchObject({ name: 'back.nc' });
     await machine.idle();
     expect(machine.status().machinePositionMm).toEqual({ x: 0, y: 0, z: 0 });
+  });
+
+  it('refuses a job file outside mqtt.jobsDir, with the reason in the reply', async () => {
+    const outside = join(dir, '..', `${basename(dir)}-secret.nc`);
+    writeFileSync(outside, 'G0 X50\n');
+    try {
+      const file = `../${basename(outside)}`;
+      expect(await command('job', JSON.stringify({ file }))).toEqual({
+        ok: false,
+        error: {
+          code: MqttErrorCode.notAllowed,
+          message: `job file ${JSON.stringify(file)} is outside mqtt.jobsDir`,
+        },
+      });
+      expect(machine.status().job).toBeNull();
+    } finally {
+      rmSync(outside);
+    }
   });
 
   it('publishes retained Home Assistant configs and republishes them when HA comes online', async () => {
@@ -260,5 +277,17 @@ describe('command policy: read-only mode and the allow-list', () => {
     expect(await command('gcode', 'G0 X3')).toEqual({ ok: true, results: [{ ok: true }] });
     await machine.idle();
     expect(machine.status().machinePositionMm).toEqual({ x: 3, y: 0, z: 0 });
+  });
+
+  it('refuses jobs by file name while mqtt.jobsDir is unset', async () => {
+    const { machine, command } = await start('nofiles1', {});
+    expect(await command('job', '{"file":"part.nc"}')).toEqual({
+      ok: false,
+      error: {
+        code: MqttErrorCode.notAllowed,
+        message: 'jobs by file name are disabled: set mqtt.jobsDir to submit jobs by file name',
+      },
+    });
+    expect(machine.status().job).toBeNull();
   });
 });

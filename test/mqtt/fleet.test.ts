@@ -1,9 +1,13 @@
 // Two simulated machines sharing one job queue on Mosquitto through an MQTT 5 shared
 // subscription: each job goes to exactly one idle machine, a busy machine takes none.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Packet } from 'mqtt';
 import { createMachine, type Machine } from '../../src/machine/machine.js';
 import { startMqtt, type MqttAdapter } from '../../src/mqtt/adapter.js';
+import { MqttErrorCode } from '../../src/mqtt/commands.js';
 import type { PublishedEvent } from '../../src/mqtt/events.js';
 import { connectProbe, type Probe } from './helpers/client.js';
 import { simConfig, zigzagJob } from './helpers/machine.js';
@@ -13,20 +17,25 @@ import { startMosquitto, type Mosquitto } from './helpers/mosquitto.js';
 const NO_MATCHING_SUBSCRIBERS = 16;
 
 type TakenEvent = Extract<PublishedEvent, { kind: 'jobTaken' }>;
+type RefusedEvent = Extract<PublishedEvent, { kind: 'jobRefused' }>;
 
 describe('a fleet of two machines on one shared queue', () => {
   let mosquitto: Mosquitto;
   const machines: Machine[] = [];
   const adapters: MqttAdapter[] = [];
   let probe: Probe;
+  let jobsDir: string;
 
   beforeAll(async () => {
+    jobsDir = mkdtempSync(join(tmpdir(), 'minifactory-fleet-jobs-'));
+    writeFileSync(join(jobsDir, 'corner.nc'), 'G90\nG0 X7 Y3\n');
     mosquitto = await startMosquitto();
     for (const id of ['pen1', 'pen2']) {
       const config = simConfig(id, {
         url: mosquitto.url,
         discovery: false,
         fleet: { group: 'plotters', capabilities: ['pen', 'a4'] },
+        jobsDir,
       });
       const machine = await createMachine(config, { clock: 'real' });
       machines.push(machine);
@@ -46,6 +55,7 @@ describe('a fleet of two machines on one shared queue', () => {
     for (const adapter of adapters) await adapter.close();
     for (const machine of machines) await machine.close();
     await mosquitto?.stop();
+    rmSync(jobsDir, { recursive: true, force: true });
   });
 
   /** PUBACK reason codes by message id, as the broker sent them. */
@@ -119,6 +129,41 @@ describe('a fleet of two machines on one shared queue', () => {
     for (const machine of machines.filter((m) => m.id === a.machine || m.id === b.machine)) {
       expect(machine.status().machinePositionMm).toEqual({ x: 0, y: 0, z: 0 });
     }
+  });
+
+  it('takes a job by file name from mqtt.jobsDir, and refuses one outside it', async () => {
+    const since = probe.mark();
+    await dispatch('a4', JSON.stringify({ name: 'from-file', file: 'corner.nc' }));
+    const took = await taken('from-file', since);
+    await dispatch('a4', JSON.stringify({ name: 'escape', file: '../etc/passwd' }));
+    const message = await Promise.any(
+      ['pen1', 'pen2'].map((id) =>
+        probe.next(
+          `minifactory/${id}/event`,
+          (m) => {
+            // A busy machine may hand the job on first (requeued): wait for the real answer.
+            const e = JSON.parse(m.text) as PublishedEvent;
+            return e.kind === 'jobRefused' && !e.requeued;
+          },
+          { since },
+        ),
+      ),
+    );
+    const refused = JSON.parse(message.text) as RefusedEvent;
+    expect(refused).toMatchObject({
+      capability: 'a4',
+      requeued: false,
+      error: {
+        code: MqttErrorCode.notAllowed,
+        message: 'job file "../etc/passwd" is outside mqtt.jobsDir',
+      },
+    });
+    for (const machine of machines) await machine.idle();
+    expect(machines.find((m) => m.id === took.machine)?.status().machinePositionMm).toEqual({
+      x: 7,
+      y: 3,
+      z: 0,
+    });
   });
 
   it('takes no job while in Alarm', async () => {
