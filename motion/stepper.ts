@@ -36,6 +36,8 @@ const TWO_US_PER_S = 2 * US_PER_S;
 const MIN_PIECE_MM = 1e-9;
 /** Ends a motor's time list for the merge: later than any event. */
 const NO_EVENT = 0xffffffff;
+/** Below this many events a plain loop labels them faster than TypedArray fill's call. */
+const FILL_MIN_EVENTS = 64;
 /** Initial size of the output buffers (events); they grow by doubling. */
 const MIN_OUT_CAPACITY = 1024;
 
@@ -392,19 +394,36 @@ export class StepGenerator {
         const m = moving >> 1;
         const k = this.fillMotor(data, base, m, limitUs, chunkStartUs, count);
         if (k > 0) {
-          this.outMotor.fill(m, count, count + k);
-          this.outDir.fill(this.dirs[m], count, count + k);
-          count += k;
+          const outMotor = this.outMotor;
+          const outDir = this.outDir;
+          const dir = this.dirs[m];
+          const end = count + k;
+          if (k > FILL_MIN_EVENTS) {
+            outMotor.fill(m, count, end);
+            outDir.fill(dir, count, end);
+          } else {
+            for (let c = count; c < end; c++) {
+              outMotor[c] = m;
+              outDir[c] = dir;
+            }
+          }
+          count = end;
         }
         if (pos[m] !== data[base + Q_MOTOR + 3 * m + 2]) break;
       } else if (moving !== 0) {
         let added = 0;
         for (let m = 0; m < MOTORS; m++) {
-          added += this.fillMotor(data, base, m, limitUs, chunkStartUs, -1);
+          if (((moving >> m) & 1) !== 0)
+            added += this.fillMotor(data, base, m, limitUs, chunkStartUs, -1);
+          else this.motorTimes[m][0] = NO_EVENT;
         }
         if (added > 0) {
           this.ensureOut(count + added);
-          count = this.merge(count, added);
+          // Two motors (an XY diagonal) merge pairwise; the third list is empty then.
+          if (moving === 3) count = this.merge2(count, added, 0, 1);
+          else if (moving === 5) count = this.merge2(count, added, 0, 2);
+          else if (moving === 6) count = this.merge2(count, added, 1, 2);
+          else count = this.merge(count, added);
         }
         if (pos[0] !== target0 || pos[1] !== target1 || pos[2] !== target2) break;
       }
@@ -493,62 +512,72 @@ export class StepGenerator {
     let decelLimitMm = accelLimitMm;
     let k = first;
     const end = first + total;
+    // What a step at or after limitUs stores (µs from the chunk start): the chunk's length.
+    const durationUs = limitUs + 0.5 - chunkStartUs;
     while (k < end) {
       let sMm = (n + half - p0) * mmPerStep;
       if (fast && sMm > 0 && sMm < distMm) {
-        // Steps j = k, k+1, … stay below endMm while j < k + (endMm − s) / stepMm; one step
-        // of margin keeps rounding from crossing a boundary.
+        // The steps j = k, k+1, … with s + j·stepMm < endMm (the phase's end, or where the
+        // move reaches limitUs) all take this phase's closed form. A step that rounding puts
+        // an ulp across a phase boundary is still timed right: the phases meet continuously.
         let endMm: number;
+        let limited: boolean;
+        const kBefore = k;
         if (sMm < cruiseStartMm) {
           if (accelLimitMm !== accelLimitMm) accelLimitMm = this.accelDistAtMm(data, base, limitUs);
-          endMm = accelLimitMm < cruiseStartMm ? accelLimitMm : cruiseStartMm;
-          const count = Math.floor((endMm - sMm) / stepMm) - 1;
-          if (count > 1) {
-            const stop = count < end - k ? k + count : end;
-            const startUs = moveStartUs + roundUs;
-            const v0 = data[base + Q_V0_MM_S];
-            const v0Sq = data[base + Q_V0_SQ];
-            const twoA = data[base + Q_TWO_ACCEL_MM_S2];
-            for (; k < stop; k++) {
-              const s = (n + half - p0) * mmPerStep;
-              buf[k] = startUs + (TWO_US_PER_S * s) / (v0 + Math.sqrt(v0Sq + twoA * s));
-              n += dir;
-            }
-            continue;
+          limited = accelLimitMm < cruiseStartMm;
+          endMm = limited ? accelLimitMm : cruiseStartMm;
+          const count = Math.ceil((endMm - sMm) / stepMm);
+          const stop = count < end - k ? k + count : end;
+          const startUs = moveStartUs + roundUs;
+          const v0 = data[base + Q_V0_MM_S];
+          const v0Sq = data[base + Q_V0_SQ];
+          const twoA = data[base + Q_TWO_ACCEL_MM_S2];
+          for (; k < stop; k++) {
+            const s = (n + half - p0) * mmPerStep;
+            buf[k] = startUs + (TWO_US_PER_S * s) / (v0 + Math.sqrt(v0Sq + twoA * s));
+            n += dir;
           }
         } else if (sMm < decelStartMm) {
           const baseUs = data[base + Q_CRUISE_BASE_US];
           const usPerMm = data[base + Q_CRUISE_US_PER_MM];
           if (cruiseLimitMm !== cruiseLimitMm) cruiseLimitMm = (limitUs - baseUs) / usPerMm;
-          endMm = cruiseLimitMm < decelStartMm ? cruiseLimitMm : decelStartMm;
-          const count = Math.floor((endMm - sMm) / stepMm) - 1;
-          if (count > 1) {
-            const stop = count < end - k ? k + count : end;
-            const fromUs = baseUs + roundUs;
-            for (; k < stop; k++) {
-              buf[k] = fromUs + (n + half - p0) * mmPerStep * usPerMm;
-              n += dir;
-            }
-            continue;
+          limited = cruiseLimitMm < decelStartMm;
+          endMm = limited ? cruiseLimitMm : decelStartMm;
+          const count = Math.ceil((endMm - sMm) / stepMm);
+          const stop = count < end - k ? k + count : end;
+          const fromUs = baseUs + roundUs;
+          for (; k < stop; k++) {
+            buf[k] = fromUs + (n + half - p0) * mmPerStep * usPerMm;
+            n += dir;
           }
         } else {
           if (decelLimitMm !== decelLimitMm) decelLimitMm = this.decelDistAtMm(data, base, limitUs);
-          endMm = decelLimitMm < distMm ? decelLimitMm : distMm;
-          const count = Math.floor((endMm - sMm) / stepMm) - 1;
-          if (count > 1) {
-            const stop = count < end - k ? k + count : end;
-            const baseUs = data[base + Q_DECEL_BASE_US] + roundUs;
-            const vc = data[base + Q_VC_MM_S];
-            const vcSq = data[base + Q_VC_SQ];
-            const twoA = data[base + Q_TWO_ACCEL_MM_S2];
-            for (; k < stop; k++) {
-              const intoMm = (n + half - p0) * mmPerStep - decelStartMm;
-              const rootSq = vcSq - twoA * intoMm;
-              buf[k] = baseUs + (TWO_US_PER_S * intoMm) / (vc + Math.sqrt(rootSq > 0 ? rootSq : 0));
-              n += dir;
-            }
-            continue;
+          limited = decelLimitMm < distMm;
+          endMm = limited ? decelLimitMm : distMm;
+          const count = Math.ceil((endMm - sMm) / stepMm);
+          const stop = count < end - k ? k + count : end;
+          const baseUs = data[base + Q_DECEL_BASE_US] + roundUs;
+          const vc = data[base + Q_VC_MM_S];
+          const vcSq = data[base + Q_VC_SQ];
+          const twoA = data[base + Q_TWO_ACCEL_MM_S2];
+          for (; k < stop; k++) {
+            const intoMm = (n + half - p0) * mmPerStep - decelStartMm;
+            const rootSq = vcSq - twoA * intoMm;
+            buf[k] = baseUs + (TWO_US_PER_S * intoMm) / (vc + Math.sqrt(rootSq > 0 ? rootSq : 0));
+            n += dir;
           }
+        }
+        if (k > kBefore) {
+          if (limited && buf[k - 1] >= durationUs) {
+            // Rounding let a step at or past limitUs in: it belongs to the next chunk.
+            do {
+              k--;
+              n -= dir;
+            } while (k > kBefore && buf[k - 1] >= durationUs);
+            break;
+          }
+          continue;
         }
       }
       // One step, checked: clamped onto the move, routed to its phase, cut at limitUs.
@@ -618,6 +647,36 @@ export class StepGenerator {
         outMotor[c] = 2;
         outDir[c] = dirs[2];
         d = t2[++i2];
+      }
+    }
+    return end;
+  }
+
+  /** merge() for two motors' lists, ma's events first at equal times. */
+  private merge2(count: number, added: number, ma: number, mb: number): number {
+    const outTime = this.outTime;
+    const outMotor = this.outMotor;
+    const outDir = this.outDir;
+    const ta = this.motorTimes[ma];
+    const tb = this.motorTimes[mb];
+    const dirA = this.dirs[ma];
+    const dirB = this.dirs[mb];
+    const end = count + added;
+    let ia = 0;
+    let ib = 0;
+    let a = ta[0];
+    let b = tb[0];
+    for (let c = count; c < end; c++) {
+      if (a <= b) {
+        outTime[c] = a;
+        outMotor[c] = ma;
+        outDir[c] = dirA;
+        a = ta[++ia];
+      } else {
+        outTime[c] = b;
+        outMotor[c] = mb;
+        outDir[c] = dirB;
+        b = tb[++ib];
       }
     }
     return end;
