@@ -186,6 +186,25 @@ export class MotionPipeline {
     return result;
   }
 
+  /**
+   * feedLine for the line of a job's UTF-8 bytes that starts at `start` and ends at its
+   * first line break or at `end`, read in place; returns where the next line starts.
+   */
+  feedLineAt(bytes: Uint8Array, start: number, end: number, lineNo: number): number {
+    if (this.finished) throw new Error('MotionPipeline: feedLineAt after finish');
+    this.stats.lines++;
+    const interpreter = this.interpreter;
+    const count = interpreter.interpretInPlace(bytes, start, end, lineNo);
+    if (count < 0) {
+      this.stats.errorCount++;
+      if (this.stats.errors.length < this.maxErrorsKept) {
+        this.stats.errors.push(interpreter.lastError());
+      }
+    }
+    for (let k = 0; k < count; k++) this.act(interpreter.actionAt(k));
+    return interpreter.nextLineStart();
+  }
+
   /** Ends the job: the last moves decelerate to rest and their steps are timed. */
   finish(): void {
     if (this.finished) return;

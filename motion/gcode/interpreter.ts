@@ -22,10 +22,17 @@ import {
   WORD,
 } from './block.js';
 import { ERR, gcodeError } from './errors.js';
-import { BlockParser, SKIP_LINE as SKIP_LINE_IMPORTED } from './parser.js';
+import { LineBytes } from './line-bytes.js';
+import {
+  BlockParser,
+  SKIP_LINE as SKIP_LINE_IMPORTED,
+  blankFrom,
+  nextLineStart,
+} from './parser.js';
 
-// Module-local copies of the shared constants: under tsx an imported binding is read
-// through a getter, which costs more than scanning a short line.
+// Module-local copies of the shared constants. Not for a getter (tsx runs this as native
+// ESM, no getters): the optimizer treats a module's own consts as constants, while reading
+// through an imported object loads on each use. Measured 2-3% of plan-only throughput.
 const {
   motion: GROUP_MOTION,
   plane: GROUP_PLANE,
@@ -137,6 +144,10 @@ const PROBE_MODES: Record<number, ProbeMode> = {
 const SPINDLE_MODES: Record<number, SpindleState['mode']> = { 3: 'cw', 4: 'ccw', 5: 'off' };
 /** Distinct S values kept per spindle mode; a raster job has a few hundred at most. */
 const MAX_CACHED_SPEEDS = 1024;
+/** Whole speeds below this are kept in arrays (laser power S0..S1000 fits; 3 x 8 KB). */
+const SMALL_SPEEDS = 1024;
+/** Actions a line may leave in the reused buffer; a longer arc's are let go. */
+const KEPT_ACTIONS = 16;
 
 function motionWord(motion: number): string {
   return motion >= 380 ? `G38.${motion - 380}` : `G${motion}`;
@@ -147,6 +158,7 @@ export class Interpreter {
   private readonly toleranceMm: number;
   private readonly blockDelete: boolean;
   private readonly parser = new BlockParser();
+  private readonly lineBytes = new LineBytes();
   private readonly block = new Block();
 
   // Modal state.
@@ -168,6 +180,9 @@ export class Interpreter {
   private tool = 0;
   /** One frozen state per (M3/M4/M5, S): raster jobs switch S on nearly every line. */
   private readonly spindleStates: Map<number, SpindleState>[] = [new Map(), new Map(), new Map()];
+  private readonly smallSpindleStates: (SpindleState | undefined)[][] = [0, 1, 2].map(() =>
+    new Array<SpindleState | undefined>(SMALL_SPEEDS).fill(undefined),
+  );
   /** Shared by every move until the spindle state changes; never mutated. */
   private spindle: SpindleState = this.spindleState(5, 0);
 
@@ -196,6 +211,11 @@ export class Interpreter {
   private lineSpeedRpm = 0;
   private lineTool = 0;
   private lineCoordIndex = 0;
+  /** Where the line after the one read in place starts. */
+  private nextStart = 0;
+  /** The refusal interpretInPlace() reported last. */
+  private errorCode = 0;
+  private errorLine = 0;
   /** This line's actions so far (the first outCount entries); copied out, then reused. */
   private readonly out: MachineAction[] = [];
   private outCount = 0;
@@ -214,16 +234,76 @@ export class Interpreter {
   /**
    * Interpret one line; on error nothing changes (modal state, position, offsets) and
    * actions is []. Lines that produce nothing share one result whose array is frozen, and
-   * moves share their SpindleState: treat results as read-only.
+   * moves share their SpindleState: treat results as read-only. A line break may only end
+   * the text: more words after one are refused (error 1), as they would be another line.
    */
   interpretLine(text: string, line: number): LineResult {
+    const lineBytes = this.lineBytes;
+    const len = lineBytes.encode(text);
+    const bytes = lineBytes.bytes;
     const b = this.block;
-    const code = this.parser.parse(text, b, this.blockDelete);
+    const parser = this.parser;
+    let code = parser.parse(bytes, 0, len, b, this.blockDelete);
+    if (code === 0 && !blankFrom(bytes, parser.lineEnd, len)) code = ERR.expectedCommandLetter;
+    return this.result(b, code, line);
+  }
+
+  /**
+   * Interpret the line of a job's UTF-8 bytes that starts at `start` and ends at its first
+   * line break (LF, CR or CR LF) or at `end`, without cutting it out; as interpretLine
+   * otherwise. nextLineStart() then tells where the following line starts.
+   */
+  interpretAt(bytes: Uint8Array, start: number, end: number, line: number): LineResult {
+    const b = this.block;
+    const code = this.parser.parse(bytes, start, end, b, this.blockDelete);
+    this.nextStart = nextLineStart(bytes, this.parser.lineEnd, end);
+    return this.result(b, code, line);
+  }
+
+  /**
+   * interpretAt for a caller that acts on a line's actions at once, with no result built:
+   * returns how many actions the line produced, to be read with actionAt(0 .. n - 1) before
+   * the next line, or -1 when the line was refused (nothing changed; lastError() says why).
+   */
+  interpretInPlace(bytes: Uint8Array, start: number, end: number, line: number): number {
+    const b = this.block;
+    const code = this.parser.parse(bytes, start, end, b, this.blockDelete);
+    this.nextStart = nextLineStart(bytes, this.parser.lineEnd, end);
+    this.clearActions();
+    if (code === SKIP_LINE) return 0;
+    const err = code === 0 ? this.check(b) : code;
+    if (err !== 0) {
+      this.errorCode = err;
+      this.errorLine = line;
+      return -1;
+    }
+    this.commit(b, line);
+    return this.outCount;
+  }
+
+  /** Action k of the line interpretInPlace() read last. */
+  actionAt(k: number): MachineAction {
+    return this.out[k];
+  }
+
+  /** Why interpretInPlace() refused its line, when it returned -1. */
+  lastError(): GcodeError {
+    return gcodeError(this.errorLine, this.errorCode);
+  }
+
+  /** Where the line after the one interpretAt()/interpretInPlace() read last starts. */
+  nextLineStart(): number {
+    return this.nextStart;
+  }
+
+  private result(b: Block, code: number, line: number): LineResult {
     if (code === SKIP_LINE) return EMPTY_OK;
     if (code === 0) {
       const err = this.check(b);
-      if (err === 0) return this.commit(b, line);
-      return fail(line, err);
+      if (err !== 0) return fail(line, err);
+      this.clearActions();
+      this.commit(b, line);
+      return this.takeResult();
     }
     return fail(line, code);
   }
@@ -569,8 +649,8 @@ export class Interpreter {
     return 0;
   }
 
-  /** Apply a checked block in Grbl's order of execution and collect its actions. */
-  private commit(b: Block, line: number): LineResult {
+  /** Apply a checked block in Grbl's order of execution; its actions go to the buffer. */
+  private commit(b: Block, line: number): void {
     const cb = b.commandBits;
     const axisCommand = this.lineAxisCommand;
 
@@ -653,7 +733,17 @@ export class Interpreter {
       else if (b.flow === 1) this.push({ kind: 'pause', line, reason: 'M1' });
       else this.programEnd(line, b.flow === 2 ? 'M2' : 'M30');
     }
+  }
 
+  /** Empties the action buffer for a new line (whichever entry point read the last one). */
+  private clearActions(): void {
+    // Do not hold a long arc's chords until the next long line overwrites them.
+    if (this.outCount > KEPT_ACTIONS) this.out.length = 0;
+    this.outCount = 0;
+  }
+
+  /** The result of a committed line: its actions, copied out of the reused buffer. */
+  private takeResult(): LineResult {
     // Each result gets its own array, exactly sized: callers may keep it past the next line.
     const n = this.outCount;
     if (n === 0) return EMPTY_OK;
@@ -672,12 +762,22 @@ export class Interpreter {
     const mode = SPINDLE_MODES[spindleCode];
     // Map keys equate -0 and 0; S-0 keeps its own (uncached) state, as before.
     if (speedRpm === 0 && 1 / speedRpm < 0) return Object.freeze({ mode, speedRpm });
+    // Whole small speeds (a laser's S0..S1000) index an array: cheaper than a Map lookup.
+    const small = speedRpm >= 0 && speedRpm < SMALL_SPEEDS && Math.trunc(speedRpm) === speedRpm;
+    if (small) {
+      const state = this.smallSpindleStates[spindleCode - 3][speedRpm];
+      if (state !== undefined) return state;
+    }
     const states = this.spindleStates[spindleCode - 3];
     let state = states.get(speedRpm);
     if (state === undefined) {
-      if (states.size >= MAX_CACHED_SPEEDS) states.clear();
       state = Object.freeze({ mode, speedRpm });
-      states.set(speedRpm, state);
+      if (small) {
+        this.smallSpindleStates[spindleCode - 3][speedRpm] = state;
+      } else {
+        if (states.size >= MAX_CACHED_SPEEDS) states.clear();
+        states.set(speedRpm, state);
+      }
     }
     return state;
   }

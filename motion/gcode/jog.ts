@@ -4,7 +4,8 @@ import type { GcodeError, LinearMove } from '../types.js';
 import { Block, GROUP, NON_MODAL, WORD } from './block.js';
 import { ERR, gcodeError } from './errors.js';
 import type { Interpreter } from './interpreter.js';
-import { BlockParser } from './parser.js';
+import { LineBytes } from './line-bytes.js';
+import { BlockParser, blankFrom } from './parser.js';
 
 const MM_PER_INCH = 25.4;
 const ALLOWED_GROUPS = GROUP.distance | GROUP.units | GROUP.nonModal;
@@ -13,6 +14,16 @@ const ALLOWED_WORDS = WORD.n | WORD.f | WORD.x | WORD.y | WORD.z;
 // Scratch: motion/ is single-threaded, and a jog line is parsed start to end in one call.
 const parser = new BlockParser();
 const block = new Block();
+const lineBytes = new LineBytes();
+
+const CH_EQUALS = 61;
+
+/** The index after the first `=` (the test before calling says there is one). */
+function bodyAfterEquals(bytes: Uint8Array, len: number): number {
+  let i = 0;
+  while (i < len && bytes[i] !== CH_EQUALS) i++;
+  return i + 1;
+}
 
 /**
  * Parse a `$J=` jog line body (the `$J=` prefix is optional) against the interpreter's
@@ -23,8 +34,12 @@ export function parseJog(
   interp: Interpreter,
   line: number,
 ): { ok: true; move: LinearMove } | { ok: false; error: GcodeError } {
-  const body = /^\s*\$j=/i.test(text) ? text.slice(text.indexOf('=') + 1) : text;
-  const code = parser.parse(body, block, false);
+  const len = lineBytes.encode(text);
+  const bytes = lineBytes.bytes;
+  const bodyStart = /^\s*\$j=/i.test(text) ? bodyAfterEquals(bytes, len) : 0;
+  let code = parser.parse(bytes, bodyStart, len, block, false);
+  // Words after a line break would be another line: not part of this jog.
+  if (code === 0 && !blankFrom(bytes, parser.lineEnd, len)) code = ERR.invalidJogCommand;
   if (code !== 0) return refuse(line, code < 0 ? ERR.invalidJogCommand : code);
   const b = block;
   const modal = interp.modal();
