@@ -66,6 +66,8 @@ export interface LinearMove {
   spindle: SpindleState;
   /** A probing move (G38.x): the machine stops it at the probe's touch. */
   probe?: ProbeMode;
+  /** The line's N word, when it had one (Grbl reports it as `Ln:` while the move runs). */
+  lineNumber?: number;
 }
 
 export interface ProbeMode {

@@ -893,6 +893,7 @@ export class Interpreter {
       inverseTimeS,
       spindle: this.spindle,
       probe,
+      lineNumber: (this.block.valueBits & WORD_N) !== 0 ? this.block.n : undefined,
     };
     this.push(move);
   }

@@ -24,6 +24,7 @@ export const MSG = {
   checkModeOn: '[MSG:Enabled]',
   checkModeOff: '[MSG:Disabled]',
   sleeping: '[MSG:Sleeping]',
+  restoringSpindle: '[MSG:Restoring spindle]',
   busy: '[MSG:Another client is connected: one controller at a time]',
 } as const;
 

@@ -164,14 +164,13 @@ export class GrblSession {
         machine.hold();
         return;
       case 'resume':
-        machine.resume();
+        this.resume();
         return;
       case 'reset':
         this.softReset();
         return;
       case 'door':
-        // The machine's Door state follows its door input; the software door is a feed hold.
-        machine.hold();
+        machine.openDoor();
         return;
       case 'jogCancel':
         machine.jogCancel();
@@ -180,7 +179,7 @@ export class GrblSession {
         machine.override(command.target, command.action);
         return;
       case 'spindleStop':
-        // Not offered by the machine: the sender's spindle-stop button does nothing.
+        this.toggleSpindleStop();
         return;
       case 'floodToggle':
       case 'mistToggle':
@@ -318,6 +317,22 @@ export class GrblSession {
     this.writeWelcome();
     if (!result.ok) this.write([feedback(result.error.message)]);
     this.updateFlow();
+  }
+
+  /** `~`; leaving a spindle stop brings the spindle back first, announced as Grbl does. */
+  private resume(): void {
+    const stopped = this.machine.status().spindleStopped;
+    this.machine.resume();
+    if (stopped && !this.machine.status().spindleStopped) this.write([MSG.restoringSpindle]);
+  }
+
+  /** 0x9E: spindle off in a hold, on again (announced); ignored elsewhere, as Grbl. */
+  private toggleSpindleStop(): void {
+    const stopped = this.machine.status().spindleStopped;
+    const result = this.machine.toggleSpindleStop();
+    if (result.ok && stopped && !this.machine.status().spindleStopped) {
+      this.write([MSG.restoringSpindle]);
+    }
   }
 
   /** Grbl's coolant toggles, taken while idle (elsewhere they would wait behind motion). */

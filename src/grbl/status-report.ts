@@ -1,6 +1,6 @@
 // Grbl 1.1's `?` status report, `<Idle|MPos:...|FS:...>`, built from a machine status. The
 // intermittent fields (WCO, Ov with accessories) follow Grbl's refresh rules, per connection.
-import type { MachineStatus } from '../machine/types.js';
+import type { DoorPhase, MachineStatus } from '../machine/types.js';
 import { MASK_BUFFER, MASK_MPOS } from './settings-report.js';
 
 type InputRole = MachineStatus['inputs'][number];
@@ -38,6 +38,12 @@ export interface ReportContext {
   rxPendingBytes: number;
 }
 
+/**
+ * Grbl's Door:N: 0 closed (ready to resume), 1 open at rest, 2 stopping after the door opened,
+ * 3 closed and restoring spindle and coolant before the cycle goes on.
+ */
+const DOOR_SUBSTATES: Record<DoorPhase, number> = { closed: 0, open: 1, stopping: 2, restoring: 3 };
+
 /** The state field with Grbl's sub-states. */
 function stateField(status: MachineStatus): string {
   switch (status.state) {
@@ -45,8 +51,7 @@ function stateField(status: MachineStatus): string {
       // Hold:0 is a completed hold (ready to resume), Hold:1 one still decelerating.
       return status.feedMmMin > 0 ? 'Hold:1' : 'Hold:0';
     case 'Door':
-      // Door:1 while the door is still open, Door:0 once it is closed and resume may run.
-      return status.inputs.includes('door') ? 'Door:1' : 'Door:0';
+      return `Door:${DOOR_SUBSTATES[status.door ?? (status.inputs.includes('door') ? 'open' : 'closed')]}`;
     default:
       return status.state;
   }
@@ -94,6 +99,8 @@ export class StatusReporter {
       const rxFree = Math.max(0, RX_BUFFER_BYTES - context.rxPendingBytes);
       fields.push(`Bf:${blocksFree},${rxFree}`);
     }
+    // Grbl reports the executing block's N word when it has one (and it is not N0).
+    if (status.lineNumber !== null && status.lineNumber > 0) fields.push(`Ln:${status.lineNumber}`);
     fields.push(`FS:${Math.round(status.feedMmMin)},${Math.round(status.spindleRpm)}`);
     const pins = status.inputs.map((role) => PIN_LETTERS[role] ?? '').join('');
     if (pins !== '') fields.push(`Pn:${pins}`);

@@ -23,6 +23,7 @@ import { parseSystemCommand } from './system-command.js';
 import type {
   CommandError,
   CommandResult,
+  DoorPhase,
   JobProgress,
   MachineApi,
   MachineEvents,
@@ -94,6 +95,15 @@ export class Machine extends EventEmitter<MachineEvents> implements MachineApi {
   private spinUpTimer: TimerHandle | undefined;
   /** Waiting for a program pause (M0/M6) or a door to be resumed. */
   private paused = false;
+  /**
+   * In Door: still decelerating, stopped with outputs off (open or closed: the door input
+   * says), or restoring them before the cycle goes on. Null outside Door.
+   */
+  private doorStop: 'stopping' | 'stopped' | 'restoring' | null = null;
+  /** The door opened during a jog: Door once the jog cancel has stopped it. */
+  private doorAfterJog = false;
+  /** Grbl's spindle stop in a hold: asked while still decelerating, or holding it off. */
+  private spindleStop: 'none' | 'pending' | 'stopped' = 'none';
   /** An alarm to raise once a controlled stop (hold) completes. */
   private alarmAfterHold: number | null = null;
   private jogCancelling = false;
@@ -160,6 +170,9 @@ export class Machine extends EventEmitter<MachineEvents> implements MachineApi {
   status(): MachineStatus {
     const positionMm = this.motion.positionMm();
     const now = this.motion.now();
+    // A stopped door holds spindle and coolant off, a spindle stop the spindle: report the pins.
+    const doorOff = this.state === 'Door' && this.doorStop === 'stopped';
+    const spindleOn = !doorOff && this.spindleStop !== 'stopped';
     return {
       state: this.state,
       alarm: this.state === 'Alarm' ? this.alarmCode : null,
@@ -167,9 +180,12 @@ export class Machine extends EventEmitter<MachineEvents> implements MachineApi {
       workPositionMm: this.toWorkMm(positionMm),
       positionKnown: this.positionKnown,
       feedMmMin: now === null ? 0 : now.speedMmS * 60,
-      spindleRpm: this.outputs.spindle.speedRpm,
-      spindle: this.outputs.spindle.mode,
-      coolant: { ...this.outputs.coolant },
+      spindleRpm: spindleOn ? this.outputs.spindle.speedRpm : 0,
+      spindle: spindleOn ? this.outputs.spindle.mode : 'off',
+      coolant: doorOff ? { mist: false, flood: false } : { ...this.outputs.coolant },
+      door: this.doorPhase(),
+      spindleStopped: this.spindleStop === 'stopped',
+      lineNumber: this.motion.currentMove()?.lineNumber ?? null,
       overrides: { ...this.overridesValue },
       inputs: INPUT_ROLES.filter((role) => this.board.input(role)?.read() === true),
       buffer: {
@@ -282,27 +298,19 @@ export class Machine extends EventEmitter<MachineEvents> implements MachineApi {
   }
 
   resume(): CommandResult {
-    if (this.state === 'Door') {
-      if (this.board.input('door')?.read() === true) return this.refuse(ERROR.notIdle);
-      if (this.spinUpTimer !== undefined) return { ok: true };
-      this.outputs.applySpindle();
-      this.outputs.setCoolant(this.outputs.coolant.mist, this.outputs.coolant.flood);
-      const spinUpS = this.outputs.laserMode ? 0 : this.config.spindle.spinUpS;
-      if (this.outputs.spindle.mode !== 'off' && spinUpS > 0) {
-        // As Grbl's door restore: the spindle gets up to speed before the cut goes on.
-        this.spinUpTimer = this.board.clock.setTimer(spinUpS * US_PER_S, () => {
-          this.spinUpTimer = undefined;
-          if (this.state !== 'Door') return;
-          this.setState('Hold');
-          this.resume();
-        });
-        return { ok: true };
-      }
-      this.setState('Hold');
-    }
+    if (this.state === 'Door') return this.resumeFromDoor();
     if (this.state !== 'Hold') return { ok: true };
     if (this.motion.holdStatus() === 'decelerating') {
+      // A resume before the stop overrides a spindle stop asked for meanwhile.
+      this.spindleStop = 'none';
       this.resumeAfterHold = true;
+      return { ok: true };
+    }
+    if (this.spinUpTimer !== undefined) return { ok: true };
+    if (this.spindleStop === 'stopped') {
+      // As Grbl: a cycle start in a spindle stop restores the spindle first.
+      this.spindleStop = 'none';
+      this.restoreSpindleThen(() => this.resume());
       return { ok: true };
     }
     this.paused = false;
@@ -310,6 +318,126 @@ export class Machine extends EventEmitter<MachineEvents> implements MachineApi {
     this.setState(this.hasWork() ? 'Run' : 'Idle');
     this.service();
     return { ok: true };
+  }
+
+  /** `~` in Door: once stopped and closed, coolant and spindle back on, then the hold resumes. */
+  private resumeFromDoor(): CommandResult {
+    if (this.doorStop === 'stopping' || this.board.input('door')?.read() === true) {
+      return this.refuse(ERROR.notIdle, 'Door: not stopped or still open');
+    }
+    if (this.doorStop === 'restoring') return { ok: true };
+    this.doorStop = 'restoring';
+    this.outputs.setCoolant(this.outputs.coolant.mist, this.outputs.coolant.flood);
+    this.restoreSpindleThen(() => {
+      this.setState('Hold');
+      this.resume();
+    });
+    return { ok: true };
+  }
+
+  /**
+   * Turns the programmed spindle back on, then calls next: at once, or once it is up to speed
+   * (as Grbl's door restore: the cut goes on only then; a laser needs no wait).
+   */
+  private restoreSpindleThen(next: () => void): void {
+    this.outputs.applySpindle();
+    const spinUpS = this.outputs.laserMode ? 0 : this.config.spindle.spinUpS;
+    if (this.outputs.spindle.mode === 'off' || spinUpS <= 0) {
+      next();
+      return;
+    }
+    const state = this.state;
+    this.spinUpTimer = this.board.clock.setTimer(spinUpS * US_PER_S, () => {
+      this.spinUpTimer = undefined;
+      if (this.state === state) next();
+    });
+  }
+
+  openDoor(): CommandResult {
+    switch (this.state) {
+      case 'Home':
+        this.homingAbort?.(ALARM.homingDoor);
+        return { ok: true };
+      case 'Jog':
+        // As Grbl: the jog is cancelled, and the door takes over once it has stopped.
+        this.doorAfterJog = true;
+        return this.jogCancel();
+      case 'Run':
+      case 'Hold':
+      case 'Idle':
+        this.enterDoor();
+        return { ok: true };
+      case 'Door':
+        if (this.doorStop === 'restoring') {
+          // Opened again while restoring: back to a stopped door, outputs off.
+          this.cancelSpinUp();
+          this.outputs.pinsOff();
+          this.doorStop = 'stopped';
+        }
+        return { ok: true };
+      default:
+        // Alarm, Check and Sleep: Grbl ignores the door there.
+        return { ok: true };
+    }
+  }
+
+  /** Door from Run, Hold or Idle: a feed hold (laser dark now), outputs off once stopped. */
+  private enterDoor(): void {
+    this.laser.off();
+    this.cancelSpinUp();
+    // A `~` sent during an earlier hold's deceleration must not resume past the door.
+    this.resumeAfterHold = false;
+    const moving = this.state === 'Run';
+    const stopping = moving || this.motion.holdStatus() === 'decelerating';
+    this.doorStop = stopping ? 'stopping' : 'stopped';
+    if (!stopping) this.outputs.pinsOff();
+    this.setState('Door');
+    // A hold that completes at once (nothing was moving) turns the outputs off in service().
+    if (moving) this.motion.hold();
+    this.service();
+  }
+
+  /** Where a door stop is, as reported; null outside Door. */
+  private doorPhase(): DoorPhase | null {
+    if (this.state !== 'Door') return null;
+    if (this.doorStop === 'stopping' || this.doorStop === 'restoring') return this.doorStop;
+    return this.board.input('door')?.read() === true ? 'open' : 'closed';
+  }
+
+  toggleSpindleStop(): CommandResult {
+    if (this.state !== 'Hold' || this.spinUpTimer !== undefined) {
+      return this.refuse(ERROR.notIdle, 'Spindle stop works only in a hold');
+    }
+    switch (this.spindleStop) {
+      case 'none':
+        if (this.motion.holdStatus() === 'decelerating') this.spindleStop = 'pending';
+        else this.stopSpindle();
+        break;
+      case 'stopped':
+        this.spindleStop = 'none';
+        this.outputs.applySpindle();
+        break;
+      case 'pending':
+        // Grbl takes the second toggle only once the first has acted.
+        break;
+    }
+    return { ok: true };
+  }
+
+  /** The spindle stop acts: spindle (laser) pins off, the programmed state kept for resume. */
+  private stopSpindle(): void {
+    if (this.outputs.spindle.mode === 'off') {
+      // Nothing to stop: Grbl clears the request.
+      this.spindleStop = 'none';
+      return;
+    }
+    this.spindleStop = 'stopped';
+    this.outputs.spindlePinsOff();
+  }
+
+  private cancelSpinUp(): void {
+    if (this.spinUpTimer !== undefined) this.board.clock.clearTimer(this.spinUpTimer);
+    this.spinUpTimer = undefined;
   }
 
   reset(): CommandResult {
@@ -441,7 +569,8 @@ export class Machine extends EventEmitter<MachineEvents> implements MachineApi {
     this.motion.setOverrides(o.feedPct / 100, o.rapidPct / 100);
     if (target === 'spindle') {
       this.outputs.spindleOverridePct = o.spindlePct;
-      if (this.state !== 'Door') this.outputs.applySpindle();
+      const heldOff = this.state === 'Door' || this.spindleStop === 'stopped';
+      if (!heldOff) this.outputs.applySpindle();
     }
     return { ok: true };
   }
@@ -725,14 +854,19 @@ export class Machine extends EventEmitter<MachineEvents> implements MachineApi {
       this.jogCancelling = false;
       this.motion.discardHeld();
       this.syncPositions();
-      this.setState(this.board.input('door')?.read() === true ? 'Door' : 'Idle');
+      const door = this.doorAfterJog || this.board.input('door')?.read() === true;
+      this.doorAfterJog = false;
+      if (door) this.enterDoor();
+      else this.setState('Idle');
       this.notifyIdle();
       return;
     }
-    if (this.board.input('door')?.read() === true && this.state !== 'Door') {
+    if (this.state === 'Door' && this.doorStop === 'stopping') {
+      // Grbl's door: spindle and coolant off once motion has stopped.
+      this.doorStop = 'stopped';
       this.outputs.pinsOff();
-      this.setState('Door');
     }
+    if (this.state === 'Hold' && this.spindleStop === 'pending') this.stopSpindle();
     if (this.resumeAfterHold) {
       this.resumeAfterHold = false;
       this.resume();
@@ -794,7 +928,7 @@ export class Machine extends EventEmitter<MachineEvents> implements MachineApi {
         if (active) this.estop();
         return;
       case 'door':
-        if (active) this.onDoorOpen();
+        if (active) this.openDoor();
         return;
       case 'hold':
         if (active) this.hold();
@@ -819,31 +953,6 @@ export class Machine extends EventEmitter<MachineEvents> implements MachineApi {
     this.syncPositions();
     this.homed = false;
     this.raiseAlarm(ALARM.hardLimit, false);
-  }
-
-  private onDoorOpen(): void {
-    switch (this.state) {
-      case 'Home':
-        this.homingAbort?.(ALARM.homingDoor);
-        return;
-      case 'Run':
-        this.setState('Hold');
-        this.laser.off();
-        this.motion.hold();
-        this.service();
-        return;
-      case 'Jog':
-        this.jogCancel();
-        return;
-      case 'Idle':
-      case 'Hold':
-        if (this.motion.holdStatus() === 'decelerating') return;
-        this.outputs.pinsOff();
-        this.setState('Door');
-        return;
-      default:
-        return;
-    }
   }
 
   private onUnderrun(): void {
@@ -902,14 +1011,14 @@ export class Machine extends EventEmitter<MachineEvents> implements MachineApi {
     this.actions = [];
     if (this.barrierTimer !== undefined) this.board.clock.clearTimer(this.barrierTimer);
     this.barrierTimer = undefined;
-    if (this.spinUpTimer !== undefined) this.board.clock.clearTimer(this.spinUpTimer);
-    this.spinUpTimer = undefined;
+    this.cancelSpinUp();
     this.barrier = null;
     this.probeFinish = null;
     this.probeDetach?.();
     this.probeDetach = null;
     this.paused = false;
     this.jogCancelling = false;
+    this.doorAfterJog = false;
     this.resumeAfterHold = false;
     this.alarmAfterHold = null;
     for (const pending of this.interactive.splice(0)) pending.resolve({ ok: false, error });
@@ -965,6 +1074,11 @@ export class Machine extends EventEmitter<MachineEvents> implements MachineApi {
     if (this.state === state) return;
     this.state = state;
     if (state !== 'Alarm') this.alarmCode = null;
+    // A door stop lives in Door, a spindle stop in Hold (a door clears it, as Grbl).
+    if (state !== 'Door') this.doorStop = null;
+    else if (this.doorStop === null) this.doorStop = 'stopped';
+    if (state !== 'Hold') this.spindleStop = 'none';
+    if (state !== 'Jog') this.doorAfterJog = false;
     this.emit('state', this.status());
   }
 

@@ -189,6 +189,13 @@ export class MotionQueue {
     };
   }
 
+  /** The move executing now as it was pushed; in a completed hold, the interrupted one. */
+  currentMove(): LinearMove | null {
+    const now = this.now();
+    if (now !== null) return now.move.source ?? null;
+    return this.holdState === 'held' ? (this.inbox[0] ?? null) : null;
+  }
+
   /** Pushes step chunks until maxQueuedMs is queued; notices the end of a hold. */
   pump(): void {
     let queuedUs = this.stream.queuedUs();

@@ -100,11 +100,16 @@ export class MachineOutputs {
 
   /** Pins off but the programmed state kept (a door opens: restored on resume). */
   pinsOff(): void {
+    this.spindlePinsOff();
+    this.mist?.write(false);
+    this.flood?.write(false);
+  }
+
+  /** Spindle (laser) pins off, the programmed state kept (spindle stop: restored later). */
+  spindlePinsOff(): void {
     this.pwm?.setDuty(0);
     this.spindleEnable?.write(false);
     this.spindleDir?.write(false);
-    this.mist?.write(false);
-    this.flood?.write(false);
   }
 
   /** What the pins are at now, for logs: proof that they are safe. */

@@ -8,6 +8,12 @@ import type { Axis, VecMm } from '../../motion/types.js';
 export type MachineStateName =
   'Idle' | 'Run' | 'Hold' | 'Jog' | 'Home' | 'Alarm' | 'Door' | 'Check' | 'Sleep';
 
+/**
+ * Where a safety-door stop is (Grbl's Door:N): stopping (2, decelerating), open (1, at rest,
+ * door still open), closed (0, at rest, `~` resumes), restoring (3, spindle spinning up).
+ */
+export type DoorPhase = 'stopping' | 'open' | 'closed' | 'restoring';
+
 /** A refusal or failure, with Grbl's error (or alarm) code. */
 export interface CommandError {
   code: number;
@@ -48,9 +54,17 @@ export interface MachineStatus {
   /** False after a hard limit, e-stop or cut motion, until homed or unlocked. */
   positionKnown: boolean;
   feedMmMin: number;
+  /** What the spindle does now: 0 / 'off' while a door or a spindle stop holds it off. */
   spindleRpm: number;
   spindle: 'off' | 'cw' | 'ccw';
+  /** Coolant outputs now (off while a door holds them off). */
   coolant: { mist: boolean; flood: boolean };
+  /** While in Door: how far the door stop is; else null. */
+  door: DoorPhase | null;
+  /** The spindle stop (Grbl's 0x9E) holds the programmed spindle off during a hold. */
+  spindleStopped: boolean;
+  /** The N word of the line whose move is executing (or held), null when it had none. */
+  lineNumber: number | null;
   overrides: Overrides;
   /** Inputs currently active. */
   inputs: InputRole[];
@@ -103,7 +117,12 @@ export interface MachineApi extends EventEmitter<MachineEvents> {
   /** Run a job from G-code text or an iterable of lines. */
   startJob(name: string, source: string | AsyncIterable<string>): Promise<CommandResult>;
   hold(): CommandResult;
+  /** Cycle start: leaves a hold, a closed door's stop (restoring outputs first), M0/M6. */
   resume(): CommandResult;
+  /** Safety door (Grbl's 0x84, as the door input): stop, spindle and coolant off until resumed. */
+  openDoor(): CommandResult;
+  /** Spindle stop (Grbl's 0x9E): in a hold, the spindle (laser) off; again, back on. */
+  toggleSpindleStop(): CommandResult;
   reset(): CommandResult;
   estop(): CommandResult;
   unlock(): CommandResult;

@@ -76,6 +76,9 @@ function status(over: Partial<MachineStatus> = {}): MachineStatus {
     spindleRpm: 0,
     spindle: 'off',
     coolant: { mist: false, flood: false },
+    door: null,
+    spindleStopped: false,
+    lineNumber: null,
     overrides: { feedPct: 100, rapidPct: 100, spindlePct: 100 },
     inputs: [],
     buffer: { queuedMs: 0, plannedMoves: 0 },
@@ -131,6 +134,20 @@ describe('StatusReporter', () => {
     expect(reporter.report(status({ state: 'Hold' }), ctx)).toMatch(/^<Hold:0\|/);
     expect(reporter.report(status({ state: 'Door', inputs: ['door'] }), ctx)).toMatch(/^<Door:1\|/);
     expect(reporter.report(status({ state: 'Door' }), ctx)).toMatch(/^<Door:0\|/);
+    const phases: MachineStatus['door'][] = ['stopping', 'open', 'closed', 'restoring'];
+    const fields = phases.map((door) =>
+      reporter.report(status({ state: 'Door', door }), ctx).slice(0, 7),
+    );
+    expect(fields).toEqual(['<Door:2', '<Door:1', '<Door:0', '<Door:3']);
+  });
+
+  it('puts Ln: between Bf: and FS: for a nonzero line number, as Grbl', () => {
+    const reporter = new StatusReporter();
+    const run = status({ state: 'Run', lineNumber: 1234, feedMmMin: 600 });
+    expect(reporter.report(run, { statusMask: 3, rxPendingBytes: 0 })).toBe(
+      '<Run|MPos:12.500,-3.000,1.250|Bf:15,128|Ln:1234|FS:600,0|WCO:10.000,0.000,1.000>',
+    );
+    expect(reporter.report(status({ lineNumber: 0 }), ctx)).not.toContain('Ln:');
   });
 });
 

@@ -175,7 +175,7 @@ describe('lines and realtime commands', () => {
     await pump(r.clock, () => r.sim.axesMm()[0] > 5);
     client.clear();
     r.sim.setInput('door', true);
-    await pump(r.clock, () => r.machine.status().state === 'Door');
+    await pump(r.clock, () => r.machine.status().door === 'open');
     await pump(r.clock, () => client.lines().length > 0, 0);
     expect(client.lines()).toEqual(['[MSG:Check Door]']);
     expect(await statusReport(r, client)).toMatch(/^<Door:1\|.*\|Pn:D/);

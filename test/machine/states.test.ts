@@ -103,7 +103,8 @@ describe('door and sleep', () => {
     await r.machine.startJob('j', 'M3 S700\nG1 X60 F3000');
     await runUntil(r.clock, () => r.sim.axesMm()[0] > 20);
     r.sim.setInput('door', true);
-    await runUntil(r.clock, () => r.machine.status().state === 'Door');
+    // Door at once, decelerating first; outputs go off once stopped.
+    await runUntil(r.clock, () => r.machine.status().door === 'open');
     expect(r.sim.pwm('spindle')?.duty()).toBe(0);
     expect(r.machine.resume().ok).toBe(false);
     r.sim.setInput('door', false);
@@ -122,7 +123,8 @@ describe('door and sleep', () => {
     expect(r.clock.nowUs() - t0).toBeGreaterThanOrEqual(500_000);
     await runUntil(r.clock, () => r.sim.axesMm()[0] > 20);
     r.sim.setInput('door', true);
-    await runUntil(r.clock, () => r.machine.status().state === 'Door');
+    // Door at once, decelerating first; outputs go off once stopped.
+    await runUntil(r.clock, () => r.machine.status().door === 'open');
     r.sim.setInput('door', false);
     const x = r.sim.axesMm()[0];
     expect(r.machine.resume()).toEqual({ ok: true });
