@@ -13,6 +13,8 @@ export const COMMAND_NAMES = [
   'reset',
   'estop',
   'unlock',
+  'door',
+  'spindleStop',
   'home',
   'jog',
   'override',
@@ -45,7 +47,7 @@ export type JobRequest = { name?: string; gcode: string } | { name?: string; fil
 export type ParsedCommand =
   | { name: 'gcode'; text: string }
   | { name: 'job'; job: JobRequest }
-  | { name: 'hold' | 'resume' | 'reset' | 'estop' | 'unlock' }
+  | { name: 'hold' | 'resume' | 'reset' | 'estop' | 'unlock' | 'door' | 'spindleStop' }
   | { name: 'home'; axes?: Axis[] }
   | { name: 'jog'; line: string }
   | { name: 'jogCancel' }
@@ -195,6 +197,8 @@ export function parseCommand(name: CommandName, payload: Buffer): Parsed<ParsedC
     case 'reset':
     case 'estop':
     case 'unlock':
+    case 'door':
+    case 'spindleStop':
       return noArgument(text)
         ? { ok: true, value: { name } }
         : invalid(`${name} takes no argument (send an empty payload or {})`);

@@ -68,6 +68,10 @@ async function execute(
       return fromResult(machine.estop());
     case 'unlock':
       return fromResult(machine.unlock());
+    case 'door':
+      return fromResult(machine.openDoor());
+    case 'spindleStop':
+      return fromResult(machine.toggleSpindleStop());
     case 'home':
       return fromResult(await machine.home(command.axes));
     case 'jog':

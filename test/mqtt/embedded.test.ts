@@ -106,6 +106,28 @@ describe('MQTT adapter on the embedded broker', () => {
     expect(machine.status().overrides.feedPct).toBe(100);
   });
 
+  it('opens the safety door from cmd/door and resumes to the same end point', async () => {
+    await machine.idle();
+    const since = probe.mark();
+    expect(await command('gcode', 'G90 G1 X40 F1200')).toMatchObject({ ok: true });
+    await stateWhere((s) => s.state === 'Run', since);
+    expect(await command('door', '')).toEqual({ ok: true });
+    const door = await stateWhere((s) => s.state === 'Door', since);
+    expect(door.machinePositionMm.x).toBeLessThan(40);
+    // No door input is wired on the sim: the door counts as closed once stopped.
+    await expect.poll(() => machine.status().door, { timeout: 5000 }).toBe('closed');
+    expect(await command('resume', '{}')).toEqual({ ok: true });
+    const done = await stateWhere((s) => s.state === 'Idle' && s.machinePositionMm.x === 40, since);
+    expect(done.machinePositionMm).toMatchObject({ x: 40 });
+  });
+
+  it('refuses cmd/spindleStop outside a hold with Grbl code 8', async () => {
+    await machine.idle();
+    const reply = await command('spindleStop', 'PRESS');
+    expect(reply.ok).toBe(false);
+    expect(reply.error?.code).toBe(8);
+  });
+
   it('answers bad payloads with an error and changes nothing', async () => {
     await machine.idle();
     const before = JSON.stringify(machine.status());
