@@ -322,10 +322,12 @@ export class MotionPipeline {
     this.timelineOffsetUs = jobUs - this.stepper.generatedUs();
   }
 
-  private takePlanned(planned: PlannedMove[]): void {
-    if (planned.length === 0) return;
+  private takePlanned(planned: readonly PlannedMove[]): void {
+    const count = planned.length;
+    if (count === 0) return;
     const onPlanned = this.options.onPlanned;
-    for (const pm of planned) {
+    for (let i = 0; i < count; i++) {
+      const pm = planned[i];
       if (onPlanned !== undefined) onPlanned(pm, this.motionTimeS + this.stats.dwellS);
       this.motionTimeS += pm.accelTimeS + pm.cruiseTimeS + pm.decelTimeS;
       if (pm.cruiseSpeedMmS > this.stats.peakSpeedMmS) this.stats.peakSpeedMmS = pm.cruiseSpeedMmS;

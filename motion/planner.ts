@@ -21,6 +21,8 @@ import type { LinearMove, MotionSettings, PlannedMove, VecMm } from './types.js'
 const MIN_MOVE_MM = 1e-9;
 /** Rebase the work sums when they grow this large, to keep their differences precise. */
 const REBASE_WORK = 1e6;
+/** What push and flush return when no move became final: shared, never written. */
+const NO_MOVES: readonly PlannedMove[] = Object.freeze([]);
 
 interface PendingMove {
   source: LinearMove;
@@ -71,7 +73,7 @@ export class Planner {
   }
 
   /** Add a move; returns the moves whose speeds are now final (possibly none). */
-  push(move: LinearMove): PlannedMove[] {
+  push(move: LinearMove): readonly PlannedMove[] {
     const startMm = this.positionMmValue;
     const endMm = move.targetMm;
     if (!Number.isFinite(endMm.x) || !Number.isFinite(endMm.y) || !Number.isFinite(endMm.z)) {
@@ -81,7 +83,7 @@ export class Planner {
     const dy = endMm.y - startMm.y;
     const dz = endMm.z - startMm.z;
     const distMm = Math.sqrt(dx * dx + dy * dy + dz * dz);
-    if (distMm < MIN_MOVE_MM) return [];
+    if (distMm < MIN_MOVE_MM) return NO_MOVES;
     const unit = { x: dx / distMm, y: dy / distMm, z: dz / distMm };
     const joined = this.lastUnit !== null && !this.lastProbe && !move.probe;
     let junctionMmS = 0;
@@ -117,7 +119,7 @@ export class Planner {
   }
 
   /** The job (or input) ends: plan the tail to a stop and return all remaining moves. */
-  flush(): PlannedMove[] {
+  flush(): readonly PlannedMove[] {
     const out = this.finalize(true);
     this.resetChain();
     return out;
@@ -222,7 +224,7 @@ export class Planner {
   }
 
   /** Emits, in order, every pending move whose exit speed no future move can change. */
-  private finalize(atEnd: boolean): PlannedMove[] {
+  private finalize(atEnd: boolean): readonly PlannedMove[] {
     // Usually none or one move becomes final: a literal of that size is the cheapest array
     // (growing an empty one by push reserves room for 17).
     let out: PlannedMove[] | null = null;
@@ -261,7 +263,7 @@ export class Planner {
       this.head++;
     }
     this.compact();
-    return out ?? [];
+    return out ?? NO_MOVES;
   }
 
   private toPlanned(p: PendingMove, entryMmS: number, exitMmS: number): PlannedMove {

@@ -114,18 +114,29 @@ export class StepGenerator {
     const startUs = this.open ? this.queueEndUs : Math.max(this.queueEndUs, this.genUs);
     const p0 = this.prepStart;
     // A move that starts where the last one ended (the planner shares the point) starts at
-    // the motor positions already computed for that end.
+    // the motor positions already computed for that end: no gap to check.
     if (this.open && move.startMm === this.lastEndMm) {
       for (let m = 0; m < MOTORS; m++) p0[m] = this.lastEndSteps[m];
     } else {
       this.kin.toMotorSteps(move.startMm, p0);
+      if (!this.positionKnown) {
+        for (let m = 0; m < MOTORS; m++) this.pos[m] = Math.floor(p0[m] + 0.5);
+        this.positionKnown = true;
+      }
+      this.checkStart(move, p0);
     }
     this.kin.toMotorSteps(move.endMm, this.prepEnd);
-    if (!this.positionKnown) {
-      for (let m = 0; m < MOTORS; m++) this.pos[m] = Math.floor(p0[m] + 0.5);
-      this.positionKnown = true;
-    }
-    // A jump in the path would make a burst of steps at the move's start: refuse it.
+    const index = this.queue.push(move, startUs, p0, this.prepEnd);
+    this.queueEndUs = this.queue.endUs(index);
+    this.open = true;
+    this.endsAtRestQueued = move.endSpeedMmS === 0;
+    this.lastEndMm = move.endMm;
+    for (let m = 0; m < MOTORS; m++) this.lastEndSteps[m] = this.prepEnd[m];
+    return startUs;
+  }
+
+  /** Refuses a move whose start is off the path so far: it would make a burst of steps. */
+  private checkStart(move: PlannedMove, p0: Float64Array): void {
     for (let m = 0; m < MOTORS; m++) {
       const gap = this.open
         ? Math.abs(p0[m] - this.lastEndSteps[m])
@@ -136,13 +147,6 @@ export class StepGenerator {
         );
       }
     }
-    const index = this.queue.push(move, startUs, p0, this.prepEnd);
-    this.queueEndUs = this.queue.endUs(index);
-    this.open = true;
-    this.endsAtRestQueued = move.endSpeedMmS === 0;
-    this.lastEndMm = move.endMm;
-    for (let m = 0; m < MOTORS; m++) this.lastEndSteps[m] = this.prepEnd[m];
-    return startUs;
   }
 
   /**

@@ -244,7 +244,7 @@ export class MotionQueue {
     this.timeline.length = 0;
   }
 
-  private place(moves: PlannedMove[]): void {
+  private place(moves: readonly PlannedMove[]): void {
     for (const move of moves) {
       const startUs = this.stepper.add(move);
       const endUs = startUs + durationS(move) * US_PER_S;
