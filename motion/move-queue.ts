@@ -30,8 +30,10 @@ export const Q_CRUISE_BASE_US = 19;
 export const Q_CRUISE_US_PER_MM = 20;
 /** Absolute time at which the deceleration starts, µs. */
 export const Q_DECEL_BASE_US = 21;
+/** Twice the signed acceleration of the first phase: negative when the move brakes first. */
+export const Q_TWO_ACCEL_FIRST_MM_S2 = 22;
 /** Doubles per move. */
-export const Q_STRIDE = 22;
+export const Q_STRIDE = 23;
 
 const MOTORS = 3;
 
@@ -79,6 +81,7 @@ export class MoveQueue {
     d[base + Q_VC_MM_S] = vc;
     d[base + Q_VC_SQ] = vc * vc;
     d[base + Q_TWO_ACCEL_MM_S2] = 2 * move.accelMmS2;
+    d[base + Q_TWO_ACCEL_FIRST_MM_S2] = v0 > vc ? -2 * move.accelMmS2 : 2 * move.accelMmS2;
     d[base + Q_CRUISE_BASE_US] = startUs + accelTimeS * US_PER_S - cruiseStartMm * cruiseUsPerMm;
     d[base + Q_CRUISE_US_PER_MM] = cruiseUsPerMm;
     d[base + Q_DECEL_BASE_US] = startUs + (accelTimeS + move.cruiseTimeS) * US_PER_S;

@@ -143,6 +143,20 @@ export class Planner {
   }
 
   /**
+   * Continues motion already under way: the next move (nothing may be pending) enters at
+   * speedMmS along unit, as when the rest of the path is re-planned while moving. A speed
+   * above the next move's cap is braked away at once (see profileTrapezoid).
+   */
+  continueMoving(speedMmS: number, unit: VecMm): void {
+    if (this.pendingCount() > 0) throw new Error('continueMoving: moves are pending');
+    this.headEntryMmS = speedMmS;
+    this.lastUnit = unit;
+    // The motion so far sets no cap of its own: only the speed it has reached binds.
+    this.lastMaxSpeedMmS = Infinity;
+    this.lastProbe = false;
+  }
+
+  /**
    * Drops the pending (not yet final) moves and returns them as they were pushed, e.g. to
    * re-plan them after a feed hold. The position stays at the end of the last pushed move.
    */

@@ -20,6 +20,7 @@ import {
   Q_MOTOR,
   Q_START_US,
   Q_STRIDE,
+  Q_TWO_ACCEL_FIRST_MM_S2,
   Q_TWO_ACCEL_MM_S2,
   Q_V0_MM_S,
   Q_V0_SQ,
@@ -250,6 +251,11 @@ export class StepGenerator {
     return this.genUs;
   }
 
+  /** Whether the queued motion ends at rest (its last move stops). */
+  endsAtRest(): boolean {
+    return this.open && this.endsAtRestQueued;
+  }
+
   /** Queued motion not yet generated, µs. */
   queuedUs(): number {
     return this.open ? Math.max(0, this.queueEndUs - this.genUs) : 0;
@@ -342,6 +348,45 @@ export class StepGenerator {
     this.kin.toMotorSteps(this.lastEndMm, this.lastEndSteps);
     this.open = true;
     this.endsAtRestQueued = true;
+  }
+
+  /**
+   * For a re-plan while moving (an override changed): the queued path not yet generated, as
+   * LinearMoves from the generated point on (the first one partial), with the speed and
+   * direction there; the queue is then cleared, and generation goes on from the same time and
+   * position with whatever is added next. Null (and nothing changes) while holding, when
+   * nothing is left ahead, when a probing move is under way, or when the path stops before
+   * its end (a stop inside it must stay a stop). endsAtRest: the path ends at rest.
+   */
+  cutAhead(): {
+    fromMm: VecMm;
+    moves: LinearMove[];
+    speedMmS: number;
+    unit: VecMm;
+    endsAtRest: boolean;
+  } | null {
+    if (this.holding) return null;
+    const here = this.pointAt(this.genUs);
+    if (here === null) return null;
+    const queue = this.queue;
+    for (let i = here.index; i < queue.length; i++) {
+      const move = queue.moves[i];
+      if (move.probe) return null;
+      if (i < queue.length - 1 && move.endSpeedMmS === 0) return null;
+    }
+    const path = this.pathFrom(here, []);
+    if (path.length === 0) return null;
+    const fromMm = this.pointMm(here);
+    const cut = {
+      fromMm,
+      moves: path.map((seg) => seg.source),
+      speedMmS: here.speedMmS,
+      unit: path[0].unit,
+      endsAtRest: this.endsAtRestQueued,
+    };
+    this.dropQueue();
+    this.lastEndMm = fromMm;
+    return cut;
   }
 
   /**
@@ -536,10 +581,11 @@ export class StepGenerator {
           const startUs = moveStartUs + roundUs;
           const v0 = data[base + Q_V0_MM_S];
           const v0Sq = data[base + Q_V0_SQ];
-          const twoA = data[base + Q_TWO_ACCEL_MM_S2];
+          const twoA = data[base + Q_TWO_ACCEL_FIRST_MM_S2];
           for (; k < stop; k++) {
             const s = (n + half - p0) * mmPerStep;
-            buf[k] = startUs + (TWO_US_PER_S * s) / (v0 + Math.sqrt(v0Sq + twoA * s));
+            const rootSq = v0Sq + twoA * s;
+            buf[k] = startUs + (TWO_US_PER_S * s) / (v0 + Math.sqrt(rootSq > 0 ? rootSq : 0));
             n += dir;
           }
         } else if (sMm < decelStartMm) {
@@ -599,11 +645,17 @@ export class StepGenerator {
     return stepCount;
   }
 
-  /** Path distance (mm) the accel parabola of a move reaches at timeUs (beyond: larger). */
+  /**
+   * Path distance (mm) a move's first phase reaches at timeUs; Infinity when that phase ends
+   * before (its parabola is no bound there: a braking one turns back).
+   */
   private accelDistAtMm(data: Float64Array, base: number, timeUs: number): number {
     const tS = (timeUs - data[base + Q_START_US]) / US_PER_S;
     if (!(tS > 0)) return 0;
-    return data[base + Q_V0_MM_S] * tS + 0.25 * data[base + Q_TWO_ACCEL_MM_S2] * tS * tS;
+    const twoA = data[base + Q_TWO_ACCEL_FIRST_MM_S2];
+    const phaseS = (2 * (data[base + Q_VC_MM_S] - data[base + Q_V0_MM_S])) / twoA;
+    if (tS >= phaseS) return Infinity;
+    return data[base + Q_V0_MM_S] * tS + 0.25 * twoA * tS * tS;
   }
 
   /** Path distance (mm) a move's decel reaches at timeUs; Infinity when the move ends before. */
@@ -823,8 +875,10 @@ interface PathSegment {
 function timeAtUs(data: Float64Array, base: number, sMm: number): number {
   if (sMm < data[base + Q_CRUISE_START_MM]) {
     const v0 = data[base + Q_V0_MM_S];
-    const rootSq = data[base + Q_V0_SQ] + data[base + Q_TWO_ACCEL_MM_S2] * sMm;
-    return data[base + Q_START_US] + (TWO_US_PER_S * sMm) / (v0 + Math.sqrt(rootSq));
+    const rootSq = data[base + Q_V0_SQ] + data[base + Q_TWO_ACCEL_FIRST_MM_S2] * sMm;
+    return (
+      data[base + Q_START_US] + (TWO_US_PER_S * sMm) / (v0 + Math.sqrt(rootSq > 0 ? rootSq : 0))
+    );
   }
   const decelStartMm = data[base + Q_DECEL_START_MM];
   if (sMm < decelStartMm) {

@@ -25,13 +25,29 @@ export interface ProfileTiming {
 /**
  * Fastest trapezoid from start to end speed over the distance. Start and end speeds must be
  * reachable from each other (|v1² − v0²| ≤ 2·a·d); tiny violations from rounding are absorbed.
+ * A start above both the cruise cap and the end speed (an override just lowered the cap)
+ * brakes first, down to the cap, then cruises and decelerates as usual.
  */
 export function profileTrapezoid(input: ProfileInput): ProfileTiming {
   const { distMm, accelMmS2 } = input;
   const v0 = input.startSpeedMmS;
   const v1 = input.endSpeedMmS;
   const twoA = 2 * accelMmS2;
-  let vc = Math.max(input.maxSpeedMmS, v0, v1);
+  const capMmS = Math.max(input.maxSpeedMmS, v1);
+  if (v0 > capMmS) {
+    const brakeDistMm = (v0 * v0 - capMmS * capMmS) / twoA;
+    const decelDistMm = (capMmS * capMmS - v1 * v1) / twoA;
+    const cruiseDistMm = Math.max(0, distMm - brakeDistMm - decelDistMm);
+    return {
+      startSpeedMmS: v0,
+      cruiseSpeedMmS: capMmS,
+      endSpeedMmS: v1,
+      accelTimeS: (v0 - capMmS) / accelMmS2,
+      cruiseTimeS: capMmS > 0 ? cruiseDistMm / capMmS : 0,
+      decelTimeS: (capMmS - v1) / accelMmS2,
+    };
+  }
+  let vc = Math.max(capMmS, v0);
   let accelDistMm = (vc * vc - v0 * v0) / twoA;
   let decelDistMm = (vc * vc - v1 * v1) / twoA;
   if (accelDistMm + decelDistMm > distMm) {
@@ -50,6 +66,11 @@ export function profileTrapezoid(input: ProfileInput): ProfileTiming {
     cruiseTimeS: vc > 0 ? cruiseDistMm / vc : 0,
     decelTimeS: (vc - v1) / accelMmS2,
   };
+}
+
+/** Signed acceleration of the first phase (mm/s²): negative when the move brakes first. */
+export function firstAccelMmS2(m: PlannedMove): number {
+  return m.startSpeedMmS > m.cruiseSpeedMmS ? -m.accelMmS2 : m.accelMmS2;
 }
 
 /** Total time of the move (s). */
@@ -71,7 +92,7 @@ export function decelDistMm(m: PlannedMove): number {
 export function distanceAtS(m: PlannedMove, tS: number): number {
   if (tS <= 0) return 0;
   const a = m.accelMmS2;
-  if (tS < m.accelTimeS) return m.startSpeedMmS * tS + 0.5 * a * tS * tS;
+  if (tS < m.accelTimeS) return m.startSpeedMmS * tS + 0.5 * firstAccelMmS2(m) * tS * tS;
   const cruiseStartMm = accelDistMm(m);
   const cruiseEndS = m.accelTimeS + m.cruiseTimeS;
   if (tS < cruiseEndS) return cruiseStartMm + m.cruiseSpeedMmS * (tS - m.accelTimeS);
@@ -84,7 +105,7 @@ export function distanceAtS(m: PlannedMove, tS: number): number {
 /** Speed along the move (mm/s) at time tS since its start (the end speed after its end). */
 export function speedAtS(m: PlannedMove, tS: number): number {
   if (tS <= 0) return m.startSpeedMmS;
-  if (tS < m.accelTimeS) return m.startSpeedMmS + m.accelMmS2 * tS;
+  if (tS < m.accelTimeS) return m.startSpeedMmS + firstAccelMmS2(m) * tS;
   const cruiseEndS = m.accelTimeS + m.cruiseTimeS;
   if (tS < cruiseEndS) return m.cruiseSpeedMmS;
   const decelS = Math.min(tS - cruiseEndS, m.decelTimeS);
@@ -101,7 +122,10 @@ export function timeAtDistS(m: PlannedMove, distMm: number): number {
   const vc = m.cruiseSpeedMmS;
   const a = m.accelMmS2;
   const cruiseStartMm = accelDistMm(m);
-  if (distMm < cruiseStartMm) return (2 * distMm) / (v0 + Math.sqrt(v0 * v0 + 2 * a * distMm));
+  if (distMm < cruiseStartMm) {
+    const rootSq = Math.max(0, v0 * v0 + 2 * firstAccelMmS2(m) * distMm);
+    return (2 * distMm) / (v0 + Math.sqrt(rootSq));
+  }
   const decelStartMm = m.distMm - decelDistMm(m);
   if (distMm < decelStartMm) return m.accelTimeS + (distMm - cruiseStartMm) / vc;
   const intoMm = Math.min(distMm, m.distMm) - decelStartMm;

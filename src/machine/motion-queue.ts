@@ -169,11 +169,39 @@ export class MotionQueue {
     return steps;
   }
 
-  /** Feed and rapid override ratios for moves planned from now on. */
+  /**
+   * Feed and rapid override ratios. They act on the path not yet turned into steps, re-planned
+   * from the speed reached: within maxQueuedMs of the change, as Grbl's act at once, not only
+   * from the next move on (which on a long cut could be many seconds away).
+   */
   setOverrides(feedRatio: number, rapidRatio: number): void {
+    if (feedRatio === this.feedRatio && rapidRatio === this.rapidRatio) return;
     this.feedRatio = feedRatio;
     this.rapidRatio = rapidRatio;
     this.planner.setOverrides(feedRatio, rapidRatio);
+    if (this.holdState === 'none') this.replanAhead();
+  }
+
+  /** Re-plans the path the step generator has not reached yet, continuing at its speed. */
+  private replanAhead(): void {
+    // A queue that ends at rest has its own stop; moves pending beyond it must keep theirs.
+    if (this.stepper.endsAtRest() && this.planner.pendingCount() > 0) return;
+    const cut = this.stepper.cutAhead();
+    if (cut === null) return;
+    const following = this.planner.takePending();
+    const cutUs = this.stepper.generatedUs();
+    // Motion after the cut is about to be placed again, with its new times.
+    while (this.timeline.length > 0 && this.timeline[this.timeline.length - 1].startUs >= cutUs) {
+      this.timeline.pop();
+    }
+    const current = this.timeline[this.timeline.length - 1];
+    if (current !== undefined && current.endUs > cutUs) current.endUs = cutUs;
+    this.planner = new Planner(this.settings, cut.fromMm);
+    this.planner.setOverrides(this.feedRatio, this.rapidRatio);
+    this.planner.continueMoving(cut.speedMmS, cut.unit);
+    for (const move of cut.moves) this.place(this.planner.push(move));
+    for (const move of following) this.place(this.planner.push(move));
+    if (cut.endsAtRest) this.place(this.planner.flush());
   }
 
   /** The move being emitted now and its speed, or null at rest. */

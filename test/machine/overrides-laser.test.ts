@@ -101,6 +101,52 @@ describe('laser mode', () => {
 });
 
 describe('overrides during a job', () => {
+  it('a hold after an override re-plan stops on the path and resumes to the exact end', async () => {
+    const r = await rig();
+    await r.machine.gcode('G1 X60 Y30 F3000');
+    await runUntil(r.clock, () => r.sim.axesMm()[0] > 10);
+    r.machine.override('feed', 'coarseUp');
+    await runUntil(r.clock, () => r.sim.axesMm()[0] > 30);
+    r.machine.hold();
+    await runUntil(r.clock, () => r.machine.status().state === 'Hold');
+    r.clock.advanceUs(1_000_000);
+    const [x, y] = r.sim.axesMm();
+    // Stopped on the line from the origin to (60, 30), one step at most off it.
+    expect(Math.abs(y - x / 2)).toBeLessThanOrEqual(1 / 80);
+    r.machine.resume();
+    expect(await settle(r)).toBe('Idle');
+    expect(r.sim.axesMm().slice(0, 2)).toEqual([60, 30]);
+  });
+
+  it('a feed override slows a long move under way within the queued time, and speeds it up', async () => {
+    const r = await rig();
+    r.sim.recordPulses(true);
+    // One 100 mm move at 50 mm/s: 2 s, with nothing behind it to re-plan but itself.
+    await r.machine.gcode('G1 X100 F3000');
+    await runUntil(r.clock, () => r.sim.axesMm()[0] > 20);
+    const slowedUs = r.clock.nowUs();
+    for (let i = 0; i < 5; i++) r.machine.override('feed', 'coarseDown');
+    await runUntil(r.clock, () => r.sim.axesMm()[0] > 50);
+    const spedUs = r.clock.nowUs();
+    r.machine.override('feed', 'reset');
+    expect(await settle(r)).toBe('Idle');
+    expect(r.sim.axesMm()[0]).toBeCloseTo(100, 9);
+    const xTimes = r.sim
+      .pulses()
+      .filter((p) => p.motor === 0)
+      .map((p) => p.timeUs);
+    expect(xTimes).toHaveLength(8000);
+    const gapAfter = (tUs: number): number => {
+      const i = xTimes.findIndex((t) => t >= tUs);
+      return xTimes[i + 1] - xTimes[i];
+    };
+    // 250 µs per step at 50 mm/s; 500 at 25 mm/s, reached within the queued 100 ms plus the
+    // 50 ms of braking (500 mm/s²), not at the end of the move.
+    expect(gapAfter(slowedUs - 50_000)).toBe(250);
+    expect(gapAfter(slowedUs + 200_000)).toBe(500);
+    expect(gapAfter(spedUs + 200_000)).toBe(250);
+  });
+
   it('a feed override mid-job slows the moves not yet final within the lookahead', async () => {
     const r = await rig();
     const job = Array.from({ length: 40 }, (_, i) => `G1 X${(i + 1) * 5} F3000`).join('\n');

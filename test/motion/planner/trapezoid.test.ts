@@ -36,6 +36,20 @@ function move(
 }
 
 describe('trapezoid', () => {
+  it('brakes first when it starts above its cap: 100 mm from 100 down to 10 mm/s, then to rest', () => {
+    const m = move(100, 500, 100, 10, 0);
+    // Braking 100 → 10 takes 0.18 s over 9.9 mm; the stop 0.02 s over 0.1 mm; 90 mm cruise.
+    expect(m.accelTimeS).toBeCloseTo(0.18, 12);
+    expect(m.cruiseSpeedMmS).toBe(10);
+    expect(m.cruiseTimeS).toBeCloseTo(9, 12);
+    expect(m.decelTimeS).toBeCloseTo(0.02, 12);
+    expect(speedAtS(m, 0.09)).toBeCloseTo(55, 9);
+    expect(distanceAtS(m, 0.18)).toBeCloseTo(9.9, 9);
+    expect(timeAtDistS(m, 9.9)).toBeCloseTo(0.18, 9);
+    expect(timeAtDistS(m, 2.75)).toBeCloseTo(timeOfBrakingS(100, 500, 2.75), 9);
+    expect(distanceAtS(m, durationS(m))).toBeCloseTo(100, 9);
+  });
+
   it('reaches cruise on a long move: 100 mm at 50 mm/s, 500 mm/s² from and to rest', () => {
     const m = move(100, 500, 0, 50, 0);
     // Ramps take 0.1 s and 2.5 mm each; the 95 mm between them take 1.9 s.
@@ -89,3 +103,8 @@ describe('trapezoid', () => {
     }
   });
 });
+
+/** Time to cover distMm while braking from v0 at accel (the smaller root of the parabola). */
+function timeOfBrakingS(v0: number, accelMmS2: number, distMm: number): number {
+  return (v0 - Math.sqrt(v0 * v0 - 2 * accelMmS2 * distMm)) / accelMmS2;
+}

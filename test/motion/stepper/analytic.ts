@@ -22,9 +22,11 @@ export function crossingTimeS(m: PlannedMove, sMm: number): number {
   const a = m.accelMmS2;
   const v0 = m.startSpeedMmS;
   const vc = m.cruiseSpeedMmS;
-  const accelMm = v0 * m.accelTimeS + 0.5 * a * m.accelTimeS ** 2;
+  // The first phase brakes when the move starts above its cruise speed (after an override).
+  const a1 = v0 > vc ? -a : a;
+  const accelMm = v0 * m.accelTimeS + 0.5 * a1 * m.accelTimeS ** 2;
   const cruiseMm = vc * m.cruiseTimeS;
-  if (sMm <= accelMm) return (-v0 + Math.sqrt(v0 * v0 + 2 * a * sMm)) / a;
+  if (sMm <= accelMm) return (-v0 + Math.sqrt(Math.max(0, v0 * v0 + 2 * a1 * sMm))) / a1;
   if (sMm <= accelMm + cruiseMm) return m.accelTimeS + (sMm - accelMm) / vc;
   const into = sMm - accelMm - cruiseMm;
   return m.accelTimeS + m.cruiseTimeS + (vc - Math.sqrt(Math.max(0, vc * vc - 2 * a * into))) / a;

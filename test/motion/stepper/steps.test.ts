@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createKinematics } from '../../../motion/kinematics.js';
 import { Planner } from '../../../motion/planner.js';
 import { StepGenerator } from '../../../motion/stepper.js';
+import { profileTrapezoid } from '../../../motion/trapezoid.js';
 import type { LinearMove, MotionSettings, PlannedMove } from '../../../motion/types.js';
 import { circleChords, feedTo, millSettings, rapidTo, zigzag } from '../planner/fixtures.js';
 import { byMotor, drain, expectedSteps, maxTimeErrorUs, motorSteps } from './analytic.js';
@@ -28,6 +29,44 @@ describe('StepGenerator step times', () => {
     expect(error).toBeGreaterThanOrEqual(0);
     expect(error).toBeLessThanOrEqual(1);
     expect(Array.from(gen.positionSteps())).toEqual([2984, 0, 0]);
+  });
+
+  it('times a move that brakes first (entered above its cap) within 1 µs', () => {
+    const settings = millSettings();
+    // 40 mm along x and y entered at 80 mm/s under a cap of 20 mm/s: it brakes at once,
+    // cruises at 20 and stops, as after a feed override cut.
+    const unit = { x: Math.SQRT1_2, y: Math.SQRT1_2, z: 0 };
+    const distMm = 40;
+    const accelMmS2 = 400;
+    const timing = profileTrapezoid({
+      distMm,
+      accelMmS2,
+      startSpeedMmS: 80,
+      maxSpeedMmS: 20,
+      endSpeedMmS: 0,
+    });
+    expect(timing.cruiseSpeedMmS).toBe(20);
+    const move: PlannedMove = {
+      line: 1,
+      startMm: { x: 0, y: 0, z: 0 },
+      endMm: { x: distMm * unit.x, y: distMm * unit.y, z: 0 },
+      distMm,
+      unit,
+      accelMmS2,
+      ...timing,
+      requestedSpeedMmS: 20,
+      rapid: false,
+      spindle: { mode: 'off', speedRpm: 0 },
+    };
+    const { events } = run(settings, [move], 10_000);
+    const expected = expectedSteps(settings, [move]);
+    expect(events).toHaveLength(expected[0].length + expected[1].length);
+    const error = maxTimeErrorUs(byMotor(events), expected);
+    expect(error).toBeGreaterThanOrEqual(0);
+    expect(error).toBeLessThanOrEqual(1);
+    // The first steps come fast and slow down: the braking is at the start, not the end.
+    const x = byMotor(events)[0];
+    expect(x[1].timeUs - x[0].timeUs).toBeLessThan(x[200].timeUs - x[199].timeUs);
   });
 
   it('times a multi-axis job with corners and reversals within 1 µs', () => {
