@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { Axis } from '../../motion/types.js';
 import type { CommandError, OverrideAction, OverrideTarget } from '../machine/types.js';
+import { describeIssues } from './payload-issues.js';
 
 /** The commands a machine answers under `cmd/`. */
 export const COMMAND_NAMES = [
@@ -90,12 +91,10 @@ const jogSchema = z.union([
 ]);
 
 const stepAction = z.enum(['reset', 'coarseUp', 'coarseDown', 'fineUp', 'fineDown']);
-const overrideSchema = z.union([
+// Keyed by target, so a wrong action is reported against the target it was meant for.
+const overrideSchema = z.discriminatedUnion('target', [
   z.strictObject({ target: z.enum(['feed', 'spindle']), action: stepAction }),
-  z.strictObject({
-    target: z.literal('rapid'),
-    action: z.union([z.literal('reset'), z.literal(25), z.literal(50), z.literal(100)]),
-  }),
+  z.strictObject({ target: z.literal('rapid'), action: z.literal(['reset', 25, 50, 100]) }),
 ]);
 
 /** An empty body, `{}`, or Home Assistant's default button payload `PRESS`. */
@@ -127,7 +126,7 @@ function parseJson(text: string): Parsed<unknown> {
 function validateWith<S extends z.ZodType>(schema: S, data: unknown): Parsed<z.output<S>> {
   const result = schema.safeParse(data);
   if (result.success) return { ok: true, value: result.data };
-  return invalid(z.prettifyError(result.error).replace(/\n+/g, '; '));
+  return invalid(describeIssues(result.error.issues));
 }
 
 /** Parses JSON text against a schema: bad JSON and wrong shapes become distinct errors. */

@@ -26,6 +26,29 @@ describe('parseCommand', () => {
     expect(extraKey.ok ? null : extraKey.error.code).toBe(MqttErrorCode.invalidPayload);
   });
 
+  it('says which field of a union payload is wrong, not just that the input is invalid', () => {
+    const message = (name: 'override' | 'jog', text: string): string => {
+      const parsed = parseCommand(name, buf(text));
+      return parsed.ok ? 'accepted' : parsed.error.message;
+    };
+    expect(message('override', '{"target":"rapid","action":"fineUp"}')).toBe(
+      'action: Invalid option: expected one of "reset"|25|50|100',
+    );
+    expect(message('override', '{"target":"x","action":"reset"}')).toMatch(/^target: .*'rapid'/);
+    expect(message('jog', '{"xMm":"ten","feedMmMin":100}')).toBe(
+      'xMm: Invalid input: expected number, received string',
+    );
+    const job = parseJobPayload(buf('{"file":5}'));
+    expect(job.ok ? 'accepted' : job.error.message).toBe(
+      'file: Invalid input: expected string, received number',
+    );
+    // Equally close branches are all named.
+    const empty = parseJobPayload(buf('{}'));
+    expect(empty.ok ? 'accepted' : empty.error.message).toMatch(
+      /^one of: \(gcode: .*\) or \(file: .*\)$/,
+    );
+  });
+
   it('accepts the override steps Grbl has', () => {
     expect(parseCommand('override', buf('{"target":"rapid","action":25}'))).toEqual({
       ok: true,
