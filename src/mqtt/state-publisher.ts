@@ -6,7 +6,7 @@
 export interface StatePublisherDeps {
   snapshot(): string;
   send(json: string): void;
-  /** Milliseconds, monotonic; Date.now by default (tests pass a fake). */
+  /** Milliseconds, monotonic; performance.now by default (tests pass a fake). */
   nowMs?: () => number;
 }
 
@@ -25,7 +25,9 @@ export class StatePublisher {
     private readonly deps: StatePublisherDeps,
   ) {
     this.minIntervalMs = 1000 / rateHz;
-    this.nowMs = deps.nowMs ?? Date.now;
+    // Not Date.now: a Pi without a clock chip steps its wall clock when NTP syncs, and a step
+    // back would hold every state message until the wall clock caught up again.
+    this.nowMs = deps.nowMs ?? (() => performance.now());
     // Sampling at the rate publishes motion even when the machine emits no position events;
     // an unchanged snapshot is not sent again, so an idle machine stays quiet.
     this.sampler = setInterval(() => this.request(), this.minIntervalMs);
