@@ -34,35 +34,32 @@ export function profileTrapezoid(input: ProfileInput): ProfileTiming {
   const v1 = input.endSpeedMmS;
   const twoA = 2 * accelMmS2;
   const capMmS = Math.max(input.maxSpeedMmS, v1);
+  let vc: number;
+  // The first phase: accelerating up to vc, or braking down to it.
+  let firstDistMm: number;
+  let decelDistMm: number;
   if (v0 > capMmS) {
-    const brakeDistMm = (v0 * v0 - capMmS * capMmS) / twoA;
-    const decelDistMm = (capMmS * capMmS - v1 * v1) / twoA;
-    const cruiseDistMm = Math.max(0, distMm - brakeDistMm - decelDistMm);
-    return {
-      startSpeedMmS: v0,
-      cruiseSpeedMmS: capMmS,
-      endSpeedMmS: v1,
-      accelTimeS: (v0 - capMmS) / accelMmS2,
-      cruiseTimeS: capMmS > 0 ? cruiseDistMm / capMmS : 0,
-      decelTimeS: (capMmS - v1) / accelMmS2,
-    };
+    vc = capMmS;
+    firstDistMm = (v0 * v0 - vc * vc) / twoA;
+    decelDistMm = (vc * vc - v1 * v1) / twoA;
+  } else {
+    vc = Math.max(capMmS, v0);
+    firstDistMm = (vc * vc - v0 * v0) / twoA;
+    decelDistMm = (vc * vc - v1 * v1) / twoA;
+    if (firstDistMm + decelDistMm > distMm) {
+      // Triangle: the peak where the acceleration and deceleration parabolas meet.
+      const peakSq = (twoA * distMm + v0 * v0 + v1 * v1) / 2;
+      vc = Math.max(Math.sqrt(peakSq), v0, v1);
+      firstDistMm = Math.max(0, (vc * vc - v0 * v0) / twoA);
+      decelDistMm = Math.max(0, Math.min(distMm - firstDistMm, (vc * vc - v1 * v1) / twoA));
+    }
   }
-  let vc = Math.max(capMmS, v0);
-  let accelDistMm = (vc * vc - v0 * v0) / twoA;
-  let decelDistMm = (vc * vc - v1 * v1) / twoA;
-  if (accelDistMm + decelDistMm > distMm) {
-    // Triangle: the peak where the acceleration and deceleration parabolas meet.
-    const peakSq = (twoA * distMm + v0 * v0 + v1 * v1) / 2;
-    vc = Math.max(Math.sqrt(peakSq), v0, v1);
-    accelDistMm = Math.max(0, (vc * vc - v0 * v0) / twoA);
-    decelDistMm = Math.max(0, Math.min(distMm - accelDistMm, (vc * vc - v1 * v1) / twoA));
-  }
-  const cruiseDistMm = Math.max(0, distMm - accelDistMm - decelDistMm);
+  const cruiseDistMm = Math.max(0, distMm - firstDistMm - decelDistMm);
   return {
     startSpeedMmS: v0,
     cruiseSpeedMmS: vc,
     endSpeedMmS: v1,
-    accelTimeS: (vc - v0) / accelMmS2,
+    accelTimeS: Math.abs(vc - v0) / accelMmS2,
     cruiseTimeS: vc > 0 ? cruiseDistMm / vc : 0,
     decelTimeS: (vc - v1) / accelMmS2,
   };

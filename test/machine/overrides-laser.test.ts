@@ -6,12 +6,23 @@ import { motionSettingsFromConfig } from '../../src/config/motion-settings.js';
 import { applyOverride } from '../../src/machine/overrides.js';
 import { rig, runUntil, settle, type TestRig } from './helpers.js';
 
-/** Median gap between consecutive x steps over the middle of the recorded pulses, µs. */
-function cruiseStepGapUs(r: TestRig): number {
-  const times = r.sim
+/** Times of the recorded x steps, µs. */
+function xStepTimesUs(r: TestRig): number[] {
+  return r.sim
     .pulses()
     .filter((p) => p.motor === 0)
     .map((p) => p.timeUs);
+}
+
+/** Gap between the first step at or after tUs and the next one, µs. */
+function stepGapAfterUs(times: number[], tUs: number): number {
+  const i = times.findIndex((t) => t >= tUs);
+  return times[i + 1] - times[i];
+}
+
+/** Median gap between consecutive x steps over the middle of the recorded pulses, µs. */
+function cruiseStepGapUs(r: TestRig): number {
+  const times = xStepTimesUs(r);
   const mid = Math.floor(times.length / 2);
   return times[mid + 1] - times[mid];
 }
@@ -131,15 +142,9 @@ describe('overrides during a job', () => {
     r.machine.override('feed', 'reset');
     expect(await settle(r)).toBe('Idle');
     expect(r.sim.axesMm()[0]).toBeCloseTo(100, 9);
-    const xTimes = r.sim
-      .pulses()
-      .filter((p) => p.motor === 0)
-      .map((p) => p.timeUs);
+    const xTimes = xStepTimesUs(r);
     expect(xTimes).toHaveLength(8000);
-    const gapAfter = (tUs: number): number => {
-      const i = xTimes.findIndex((t) => t >= tUs);
-      return xTimes[i + 1] - xTimes[i];
-    };
+    const gapAfter = (tUs: number): number => stepGapAfterUs(xTimes, tUs);
     // 250 µs per step at 50 mm/s; 500 at 25 mm/s, reached within the queued 100 ms plus the
     // 50 ms of braking (500 mm/s²), not at the end of the move.
     expect(gapAfter(slowedUs - 50_000)).toBe(250);
@@ -157,14 +162,8 @@ describe('overrides during a job', () => {
     for (let i = 0; i < 5; i++) r.machine.override('feed', 'coarseDown');
     expect(await settle(r)).toBe('Idle');
     expect(r.sim.axesMm()[0]).toBeCloseTo(200, 9);
-    const xTimes = r.sim
-      .pulses()
-      .filter((p) => p.motor === 0)
-      .map((p) => p.timeUs);
-    const gapAfter = (tUs: number): number => {
-      const i = xTimes.findIndex((t) => t >= tUs);
-      return xTimes[i + 1] - xTimes[i];
-    };
+    const xTimes = xStepTimesUs(r);
+    const gapAfter = (tUs: number): number => stepGapAfterUs(xTimes, tUs);
     // Full speed before the change, half speed within the lookahead (250 ms) after it.
     expect(gapAfter(changedUs - 100_000)).toBe(250);
     expect(gapAfter(changedUs + 600_000)).toBe(500);
