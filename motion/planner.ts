@@ -212,7 +212,7 @@ export class Planner {
       if (!(m.feedMmMin > 0)) throw new RangeError(`line ${m.line}: feed rate must be positive`);
       speedMmS = m.feedMmMin / 60;
     }
-    return Math.min(axisMaxMmS, speedMmS * this.feedRatio);
+    return Math.min(axisMaxMmS, m.noFeedOverride ? speedMmS : speedMmS * this.feedRatio);
   }
 
   private entryCapSq(p: PendingMove, prevMaxSpeedMmS: number): number {

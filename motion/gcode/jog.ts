@@ -73,6 +73,8 @@ export function parseJog(
     inverseTimeS: undefined,
     spindle: modal.spindle,
     probe: undefined,
+    lineNumber: (b.valueBits & WORD.n) !== 0 ? b.n : undefined,
+    noFeedOverride: true,
   };
   return { ok: true, move };
 }

@@ -13,6 +13,23 @@ describe('jogging', () => {
     expect(modal.ok && modal.report?.[0]).toContain('G90');
   });
 
+  it('keeps its commanded speed under a feed override and reports its N word, as Grbl', async () => {
+    const r = await rig();
+    for (let i = 0; i < 5; i++) r.machine.override('feed', 'coarseDown');
+    r.sim.recordPulses(true);
+    expect(await r.machine.gcode('$J=N7 G91 X20 F600')).toEqual([{ ok: true }]);
+    await runUntil(r.clock, () => r.sim.axesMm()[0] > 10);
+    expect(r.machine.status().lineNumber).toBe(7);
+    expect(await settle(r)).toBe('Idle');
+    const xTimes = r.sim
+      .pulses()
+      .filter((p) => p.motor === 0)
+      .map((p) => p.timeUs);
+    const mid = Math.floor(xTimes.length / 2);
+    // 10 mm/s at 80 steps/mm: a step every 1250 µs, not every 2500 at the 50 % override.
+    expect(xTimes[mid + 1] - xTimes[mid]).toBe(1250);
+  });
+
   it('jog cancel decelerates, drops the rest and returns to Idle with position exact', async () => {
     const r = await rig();
     const states: MachineStateName[] = [];

@@ -21,6 +21,8 @@ describe('parseJog', () => {
         inverseTimeS: undefined,
         spindle: { mode: 'cw', speedRpm: 100 },
         probe: undefined,
+        lineNumber: undefined,
+        noFeedOverride: true,
       },
     });
     const abs = parseJog('G90 X5 F100', g, 1);
