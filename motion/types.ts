@@ -68,7 +68,7 @@ export interface LinearMove {
   probe?: ProbeMode;
   /** The line's N word, when it had one (Grbl reports it as `Ln:` while the move runs). */
   lineNumber?: number;
-  /** A jog (`$J=`): as in Grbl, feed overrides do not change its speed. */
+  /** A jog (`$J=`) or homing move: as in Grbl, feed overrides do not change its speed. */
   noFeedOverride?: boolean;
 }
 

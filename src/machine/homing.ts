@@ -170,6 +170,8 @@ function guardedMove(
       rapid: false,
       feedMmMin,
       spindle: { mode: 'off', speedRpm: 0 },
+      // As Grbl: homing runs at its configured rates whatever the feed override.
+      noFeedOverride: true,
     };
     ctx.motion.onceIdle(() => {
       if (done) return;

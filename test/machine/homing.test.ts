@@ -40,6 +40,19 @@ describe('homing', () => {
     expect(r.machine.status().machinePositionMm).toEqual({ x: 300, y: 20, z: 30 });
   });
 
+  it('homes at its own rates whatever the feed override, as Grbl', async () => {
+    const elapsedUs: number[] = [];
+    for (const coarseDowns of [0, 5]) {
+      const r = await rig({ ...HOMING, sim: { startMm: { x: 10, y: 20, z: 30 } } });
+      for (let i = 0; i < coarseDowns; i++) r.machine.override('feed', 'coarseDown');
+      expect(r.machine.status().overrides.feedPct).toBe(100 - 10 * coarseDowns);
+      const t0 = r.clock.nowUs();
+      expect(await drive(r.clock, r.machine.gcode('$HX'))).toEqual([{ ok: true }]);
+      elapsedUs.push(r.clock.nowUs() - t0);
+    }
+    expect(elapsedUs[1]).toBe(elapsedUs[0]);
+  });
+
   it('alarm 9 when a switch is not found within 1.5 x travel', async () => {
     const r = await rig({ ...HOMING, sim: { limitMarginMm: 50 } });
     const [result] = await drive(r.clock, r.machine.gcode('$H'));
