@@ -14,7 +14,7 @@
 // move, and the result is identical to a full lookahead over the whole job.
 import { DirectionLimits } from './direction-limits.js';
 import { junctionSpeedMmS } from './junction.js';
-import { profileTrapezoid } from './trapezoid.js';
+import { writeTrapezoid } from './trapezoid.js';
 import type { LinearMove, MotionSettings, PlannedMove, VecMm } from './types.js';
 
 /** Moves shorter than this are dropped (Grbl drops zero-step blocks likewise). */
@@ -281,15 +281,9 @@ export class Planner {
   }
 
   private toPlanned(p: PendingMove, entryMmS: number, exitMmS: number): PlannedMove {
-    const timing = profileTrapezoid({
-      distMm: p.distMm,
-      accelMmS2: p.accelMmS2,
-      startSpeedMmS: entryMmS,
-      maxSpeedMmS: p.maxSpeedMmS,
-      endSpeedMmS: exitMmS,
-    });
     const m = p.source;
-    // Listed field by field (no spread): this runs once per move on the hot path.
+    // Listed field by field (no spread): this runs once per move on the hot path. The speeds
+    // are written in place just below.
     const planned: PlannedMove = {
       line: m.line,
       startMm: p.startMm,
@@ -297,17 +291,18 @@ export class Planner {
       distMm: p.distMm,
       unit: p.unit,
       accelMmS2: p.accelMmS2,
-      startSpeedMmS: timing.startSpeedMmS,
-      cruiseSpeedMmS: timing.cruiseSpeedMmS,
-      endSpeedMmS: timing.endSpeedMmS,
-      accelTimeS: timing.accelTimeS,
-      cruiseTimeS: timing.cruiseTimeS,
-      decelTimeS: timing.decelTimeS,
+      startSpeedMmS: 0,
+      cruiseSpeedMmS: 0,
+      endSpeedMmS: 0,
+      accelTimeS: 0,
+      cruiseTimeS: 0,
+      decelTimeS: 0,
       requestedSpeedMmS: p.maxSpeedMmS,
       rapid: m.rapid,
       spindle: m.spindle,
       source: m,
     };
+    writeTrapezoid(planned, p.distMm, p.accelMmS2, entryMmS, p.maxSpeedMmS, exitMmS);
     if (m.probe) planned.probe = m.probe;
     return planned;
   }

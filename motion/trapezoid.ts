@@ -29,11 +29,39 @@ export interface ProfileTiming {
  * brakes first, down to the cap, then cruises and decelerates as usual.
  */
 export function profileTrapezoid(input: ProfileInput): ProfileTiming {
-  const { distMm, accelMmS2 } = input;
-  const v0 = input.startSpeedMmS;
-  const v1 = input.endSpeedMmS;
+  const timing: ProfileTiming = {
+    startSpeedMmS: 0,
+    cruiseSpeedMmS: 0,
+    endSpeedMmS: 0,
+    accelTimeS: 0,
+    cruiseTimeS: 0,
+    decelTimeS: 0,
+  };
+  writeTrapezoid(
+    timing,
+    input.distMm,
+    input.accelMmS2,
+    input.startSpeedMmS,
+    input.maxSpeedMmS,
+    input.endSpeedMmS,
+  );
+  return timing;
+}
+
+/**
+ * profileTrapezoid written into an existing move's speed fields: the planner's path, where an
+ * input and a result object per move would cost more than the arithmetic.
+ */
+export function writeTrapezoid(
+  out: ProfileTiming,
+  distMm: number,
+  accelMmS2: number,
+  v0: number,
+  maxSpeedMmS: number,
+  v1: number,
+): void {
   const twoA = 2 * accelMmS2;
-  const capMmS = Math.max(input.maxSpeedMmS, v1);
+  const capMmS = maxSpeedMmS > v1 ? maxSpeedMmS : v1;
   let vc: number;
   // The first phase: accelerating up to vc, or braking down to it.
   let firstDistMm: number;
@@ -43,7 +71,7 @@ export function profileTrapezoid(input: ProfileInput): ProfileTiming {
     firstDistMm = (v0 * v0 - vc * vc) / twoA;
     decelDistMm = (vc * vc - v1 * v1) / twoA;
   } else {
-    vc = Math.max(capMmS, v0);
+    vc = v0 > capMmS ? v0 : capMmS;
     firstDistMm = (vc * vc - v0 * v0) / twoA;
     decelDistMm = (vc * vc - v1 * v1) / twoA;
     if (firstDistMm + decelDistMm > distMm) {
@@ -55,14 +83,12 @@ export function profileTrapezoid(input: ProfileInput): ProfileTiming {
     }
   }
   const cruiseDistMm = Math.max(0, distMm - firstDistMm - decelDistMm);
-  return {
-    startSpeedMmS: v0,
-    cruiseSpeedMmS: vc,
-    endSpeedMmS: v1,
-    accelTimeS: Math.abs(vc - v0) / accelMmS2,
-    cruiseTimeS: vc > 0 ? cruiseDistMm / vc : 0,
-    decelTimeS: (vc - v1) / accelMmS2,
-  };
+  out.startSpeedMmS = v0;
+  out.cruiseSpeedMmS = vc;
+  out.endSpeedMmS = v1;
+  out.accelTimeS = Math.abs(vc - v0) / accelMmS2;
+  out.cruiseTimeS = vc > 0 ? cruiseDistMm / vc : 0;
+  out.decelTimeS = (vc - v1) / accelMmS2;
 }
 
 /** Signed acceleration of the first phase (mm/s²): negative when the move brakes first. */
