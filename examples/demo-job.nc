@@ -1,4 +1,4 @@
-(minifactory demo job: a pocket outline and a circle, about 30 s on the demo machine)
+(minifactory demo job: a pocket outline and a circle, about 17 s on the demo machine)
 G10 L20 P1 X0 Y0 Z0 (work zero where the machine stands)
 G21 G90 G17 G94 G54
 M3 S800
