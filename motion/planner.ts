@@ -37,6 +37,8 @@ interface PendingMove {
   joined: boolean;
   /** Nominal speed with overrides and axis caps. */
   maxSpeedMmS: number;
+  /** The line's own speed, capped by the axes, without overrides (laser M4 power's base). */
+  programmedSpeedMmS: number;
   /** Entry cap J squared. */
   entryCapSq: number;
   /** Work before this move (W). */
@@ -101,6 +103,7 @@ export class Planner {
       junctionMmS,
       joined,
       maxSpeedMmS: 0,
+      programmedSpeedMmS: 0,
       entryCapSq: 0,
       workBefore: this.workEnd,
     };
@@ -197,11 +200,18 @@ export class Planner {
     return junctionSpeedMmS(prevUnit, unit, accelMmS2, this.settings.junctionDeviationMm);
   }
 
-  /** Speed the move asks for, after overrides, capped by the axes along its direction. */
+  /**
+   * Speed the move asks for, after overrides, capped by the axes along its direction; records
+   * the programmed speed (no overrides) on the move too. As in Grbl, jogs, homing and probing
+   * moves keep their feed whatever the feed override.
+   */
   private nominalSpeedMmS(p: PendingMove): number {
     const axisMaxMmS = this.limits.speedAlongMmS(p.unit.x, p.unit.y, p.unit.z);
     const m = p.source;
-    if (m.rapid) return axisMaxMmS * Math.min(1, this.rapidRatio);
+    if (m.rapid) {
+      p.programmedSpeedMmS = axisMaxMmS;
+      return axisMaxMmS * Math.min(1, this.rapidRatio);
+    }
     let speedMmS: number;
     if (m.inverseTimeS !== undefined) {
       if (!(m.inverseTimeS > 0)) {
@@ -212,7 +222,9 @@ export class Planner {
       if (!(m.feedMmMin > 0)) throw new RangeError(`line ${m.line}: feed rate must be positive`);
       speedMmS = m.feedMmMin / 60;
     }
-    return Math.min(axisMaxMmS, m.noFeedOverride ? speedMmS : speedMmS * this.feedRatio);
+    p.programmedSpeedMmS = Math.min(axisMaxMmS, speedMmS);
+    const ratio = m.noFeedOverride || m.probe !== undefined ? 1 : this.feedRatio;
+    return Math.min(axisMaxMmS, speedMmS * ratio);
   }
 
   private entryCapSq(p: PendingMove, prevMaxSpeedMmS: number): number {
@@ -297,7 +309,7 @@ export class Planner {
       accelTimeS: 0,
       cruiseTimeS: 0,
       decelTimeS: 0,
-      requestedSpeedMmS: p.maxSpeedMmS,
+      requestedSpeedMmS: p.programmedSpeedMmS,
       rapid: m.rapid,
       spindle: m.spindle,
       source: m,

@@ -251,11 +251,6 @@ export class StepGenerator {
     return this.genUs;
   }
 
-  /** Whether the queued motion ends at rest (its last move stops). */
-  endsAtRest(): boolean {
-    return this.open && this.endsAtRestQueued;
-  }
-
   /** Queued motion not yet generated, µs. */
   queuedUs(): number {
     return this.open ? Math.max(0, this.queueEndUs - this.genUs) : 0;
@@ -355,12 +350,14 @@ export class StepGenerator {
    * LinearMoves from the generated point on (the first one partial), with the speed and
    * direction there; the queue is then cleared, and generation goes on from the same time and
    * position with whatever is added next. Null (and nothing changes) while holding, when
-   * nothing is left ahead, when a probing move is under way, or when the path stops before
-   * its end (a stop inside it must stay a stop). endsAtRest: the path ends at rest.
+   * nothing is left ahead, or when a probing move is under way. endsAtRest: the path ends at
+   * rest; stopsAfter: indices into moves after which the path stops inside (a stop the
+   * planner made, e.g. when the input ran dry, must stay a stop: re-plan each part on its own).
    */
   cutAhead(): {
     fromMm: VecMm;
     moves: LinearMove[];
+    stopsAfter: number[];
     speedMmS: number;
     unit: VecMm;
     endsAtRest: boolean;
@@ -369,10 +366,18 @@ export class StepGenerator {
     const here = this.pointAt(this.genUs);
     if (here === null) return null;
     const queue = this.queue;
+    const stopsAfter: number[] = [];
+    // pathFrom keeps a queued move iff this much of it is left: the same test maps the stops.
+    let kept = 0;
     for (let i = here.index; i < queue.length; i++) {
       const move = queue.moves[i];
       if (move.probe) return null;
-      if (i < queue.length - 1 && move.endSpeedMmS === 0) return null;
+      const leftMm = move.distMm - (i === here.index ? here.distMm : 0);
+      if (leftMm > MIN_PIECE_MM) kept++;
+      const last = stopsAfter[stopsAfter.length - 1];
+      if (i < queue.length - 1 && move.endSpeedMmS === 0 && kept > 0 && last !== kept - 1) {
+        stopsAfter.push(kept - 1);
+      }
     }
     const path = this.pathFrom(here, []);
     if (path.length === 0) return null;
@@ -380,6 +385,7 @@ export class StepGenerator {
     const cut = {
       fromMm,
       moves: path.map((seg) => seg.source),
+      stopsAfter: stopsAfter.filter((k) => k < path.length - 1),
       speedMmS: here.speedMmS,
       unit: path[0].unit,
       endsAtRest: this.endsAtRestQueued,

@@ -111,7 +111,10 @@ export interface PlannedMove {
   accelTimeS: number;
   cruiseTimeS: number;
   decelTimeS: number;
-  /** Commanded speed (before lookahead); laser M4 power scales with actual/commanded. */
+  /**
+   * The line's programmed speed (F, capped by the axes; no overrides, no lookahead): laser M4
+   * power scales with actual/programmed, so a feed override keeps the energy per mm, as in Grbl.
+   */
   requestedSpeedMmS: number;
   rapid: boolean;
   spindle: SpindleState;

@@ -184,8 +184,6 @@ export class MotionQueue {
 
   /** Re-plans the path the step generator has not reached yet, continuing at its speed. */
   private replanAhead(): void {
-    // A queue that ends at rest has its own stop; moves pending beyond it must keep theirs.
-    if (this.stepper.endsAtRest() && this.planner.pendingCount() > 0) return;
     const cut = this.stepper.cutAhead();
     if (cut === null) return;
     const following = this.planner.takePending();
@@ -199,9 +197,18 @@ export class MotionQueue {
     this.planner = new Planner(this.settings, cut.fromMm);
     this.planner.setOverrides(this.feedRatio, this.rapidRatio);
     this.planner.continueMoving(cut.speedMmS, cut.unit);
-    for (const move of cut.moves) this.place(this.planner.push(move));
-    for (const move of following) this.place(this.planner.push(move));
+    // Stops inside the cut path, and at its end, stay stops: moves pending beyond a stop
+    // were planned from rest and start from rest again.
+    let stop = 0;
+    for (let i = 0; i < cut.moves.length; i++) {
+      this.place(this.planner.push(cut.moves[i]));
+      if (cut.stopsAfter[stop] === i) {
+        this.place(this.planner.flush());
+        stop++;
+      }
+    }
     if (cut.endsAtRest) this.place(this.planner.flush());
+    for (const move of following) this.place(this.planner.push(move));
   }
 
   /** The move being emitted now and its speed, or null at rest. */

@@ -111,6 +111,22 @@ describe('laser mode', () => {
   });
 });
 
+describe('laser mode under a feed override', () => {
+  it('M4 power scales with actual over programmed speed, so 50 % feed gives half power', async () => {
+    const r = await rig({ spindle: { laserMode: true } });
+    for (let i = 0; i < 5; i++) r.machine.override('feed', 'coarseDown');
+    const startUs = r.clock.nowUs();
+    await r.machine.startJob('laser', 'M4 S1000\nG1 X40 F3000\nM5');
+    expect(await settle(r)).toBe('Idle');
+    const duties = r.sim
+      .outputLog()
+      .filter((e) => e.kind === 'pwmDuty' && e.timeUs >= startUs)
+      .map((e) => e.value as number);
+    // 25 mm/s actual over 50 mm/s programmed at cruise: the energy per mm of 100 %.
+    expect(Math.max(...duties)).toBeCloseTo(0.5, 6);
+  });
+});
+
 describe('overrides during a job', () => {
   it('a hold after an override re-plan stops on the path and resumes to the exact end', async () => {
     const r = await rig();
