@@ -128,6 +128,16 @@ export class Planner {
     return out;
   }
 
+  /**
+   * Fixes the oldest pending move now, as if the path ended at rest after the last pending
+   * one (always safe: it can still stop there), with the moves that then become final too.
+   * For a caller that bounds its window: the plan is then no longer the full-lookahead optimum.
+   */
+  releaseOldest(): readonly PlannedMove[] {
+    if (this.pendingCount() < 2) return NO_MOVES;
+    return this.finalize(false, true);
+  }
+
   /** Moves held for lookahead, not yet final. */
   pendingCount(): number {
     return this.pending.length - this.head;
@@ -250,7 +260,7 @@ export class Planner {
   }
 
   /** Emits, in order, every pending move whose exit speed no future move can change. */
-  private finalize(atEnd: boolean): readonly PlannedMove[] {
+  private finalize(atEnd: boolean, forceHead = false): readonly PlannedMove[] {
     // Usually none or one move becomes final: a literal of that size is the cheapest array
     // (growing an empty one by push reserves room for 17).
     let out: PlannedMove[] | null = null;
@@ -274,9 +284,10 @@ export class Planner {
         const workNext = pending[i + 1].workBefore;
         const backSq = Math.max(0, Math.min(minCap, this.workEnd) - workNext);
         if (reachSq <= backSq) exitSq = reachSq;
-        else if (atEnd || minCap <= this.workEnd) exitSq = backSq;
+        else if (atEnd || forceHead || minCap <= this.workEnd) exitSq = backSq;
         else break;
       }
+      forceHead = false;
       // Only after an override lowered the caps can braking at full rate still exceed them;
       // the margin keeps rounding noise of the work sums from lifting a planned stop.
       const brakeSq = entryMmS * entryMmS - 2 * p.accelMmS2 * p.distMm;

@@ -35,15 +35,10 @@ import type {
 } from './types.js';
 
 const US_PER_S = 1e6;
-/**
- * Final (speed-fixed) motion read ahead of the step generator before input reading pauses,
- * µs. Overrides act on the moves behind it, so it is also their latency.
- */
+/** Final (speed-fixed) motion read ahead of the step generator before input reading pauses, µs. */
 const LOOKAHEAD_US = 250_000;
-/** Moves the planner may hold pending before input reading pauses. */
+/** Moves the planner may hold pending; beyond, the oldest is fixed as the window allows. */
 const MAX_PENDING_MOVES = 4096;
-/** Soft limits allow this much rounding beyond travel, mm. */
-
 const LIMIT_INPUTS: InputRole[] = ['limitX', 'limitY', 'limitZ'];
 
 interface PendingLine {
@@ -656,12 +651,10 @@ export class Machine extends EventEmitter<MachineEvents> implements MachineApi {
         this.act(this.actions.shift() as MachineAction);
         continue;
       }
-      if (
-        this.motion.aheadUs() >= LOOKAHEAD_US ||
-        this.motion.plannedMoves() >= MAX_PENDING_MOVES
-      ) {
-        return;
-      }
+      if (this.motion.aheadUs() >= LOOKAHEAD_US) return;
+      // A full window of moves too short to brake over: fix the oldest (a bounded lookahead,
+      // as Grbl's) rather than wait for input that is not read, and run dry.
+      if (this.motion.plannedMoves() >= MAX_PENDING_MOVES && !this.motion.releaseOldest()) return;
       if (!this.nextLine()) {
         // No input now: let the planner finish what it has so the machine moves.
         if (this.motion.aheadUs() < 2 * this.config.maxQueuedMs * 1000) this.motion.flush();

@@ -99,6 +99,17 @@ export class MotionQueue {
     this.place(this.planner.flush());
   }
 
+  /**
+   * Bounds the lookahead: fixes the planner's oldest pending move as if the path stopped at
+   * the end of what is pending. False when nothing could be released (or during a hold).
+   */
+  releaseOldest(): boolean {
+    if (this.holdState !== 'none') return false;
+    const moves = this.planner.releaseOldest();
+    this.place(moves);
+    return moves.length > 0;
+  }
+
   /** Planned motion not yet turned into steps, µs. */
   aheadUs(): number {
     return this.stepper.queuedUs();

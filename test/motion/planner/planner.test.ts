@@ -85,6 +85,35 @@ describe('Planner speed limits', () => {
     expect(capped.flush()[0].cruiseSpeedMmS).toBeCloseTo(100, 9);
   });
 
+  it('releases the oldest move of a full window so that it can still stop at its end', () => {
+    const settings = millSettings();
+    const planner = new Planner(settings);
+    const planned: PlannedMove[] = [];
+    // 100 moves of 0.01 mm at 100 mm/s: 1 mm of window, while braking from 100 takes 10 mm.
+    const chain = straightChain(300, 0.01, 6000);
+    for (const m of chain.slice(0, 100)) planned.push(...planner.push(m));
+    // The acceleration from rest is final early; the rest waits for more path.
+    const pendingBefore = planner.pendingCount();
+    expect(pendingBefore).toBeGreaterThan(10);
+    const released = planner.releaseOldest();
+    expect(released.length).toBeGreaterThanOrEqual(1);
+    // The first released exit can still be braked to rest over the moves pending behind it.
+    const behindMm = (pendingBefore - 1) * 0.01;
+    expect(released[0].endSpeedMmS ** 2).toBeLessThanOrEqual(2 * 500 * behindMm + 1e-6);
+    expect(released[0].endSpeedMmS).toBeGreaterThan(0);
+    planned.push(...released);
+    for (const m of chain.slice(100)) {
+      planned.push(...planner.push(m));
+      if (planner.pendingCount() >= 100) planned.push(...planner.releaseOldest());
+    }
+    planned.push(...planner.flush());
+    expect(planned).toHaveLength(300);
+    for (let i = 1; i < planned.length; i++) {
+      expect(planned[i].startSpeedMmS).toBe(planned[i - 1].endSpeedMmS);
+    }
+    expect(planned[planned.length - 1].endSpeedMmS).toBe(0);
+  });
+
   it('brakes as hard as allowed when an override cuts below a fixed entry speed', () => {
     const planner = new Planner(millSettings());
     const planned: PlannedMove[] = [];
