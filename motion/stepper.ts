@@ -50,6 +50,21 @@ export interface StepGeneratorOptions {
   startSteps?: ArrayLike<number>;
 }
 
+/** The path not yet generated, handed back by cutAhead to be planned again. */
+export interface PathCut {
+  /** Where the cut is (the end of what is generated), mm. */
+  fromMm: VecMm;
+  /** The path from there, the first move partial. */
+  moves: LinearMove[];
+  /** Indices into moves after which the path comes to rest (a stop inside it). */
+  stopsAfter: number[];
+  /** Speed along the path at the cut, mm/s, and the direction there. */
+  speedMmS: number;
+  unit: VecMm;
+  /** The path ends at rest. */
+  endsAtRest: boolean;
+}
+
 /** A path sample: the move, the distance along it, and the speed there. */
 interface PathPoint {
   index: number;
@@ -354,14 +369,7 @@ export class StepGenerator {
    * rest; stopsAfter: indices into moves after which the path stops inside (a stop the
    * planner made, e.g. when the input ran dry, must stay a stop: re-plan each part on its own).
    */
-  cutAhead(): {
-    fromMm: VecMm;
-    moves: LinearMove[];
-    stopsAfter: number[];
-    speedMmS: number;
-    unit: VecMm;
-    endsAtRest: boolean;
-  } | null {
+  cutAhead(): PathCut | null {
     if (this.holding) return null;
     const here = this.pointAt(this.genUs);
     if (here === null) return null;
