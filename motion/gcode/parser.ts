@@ -94,20 +94,6 @@ export class BlockParser {
    * strips them first).
    */
   parse(bytes: Uint8Array, start: number, end: number, b: Block, blockDelete: boolean): number {
-    const code = this.scan(bytes, start, end, b, blockDelete);
-    // Stopped early (rare): the rest of the line still has to be passed over.
-    if (code !== 0) this.lineEnd = lineBreakAt(bytes, start, end);
-    return code;
-  }
-
-  /** parse() up to its first stop; on success leaves the line's end in lineEnd. */
-  private scan(
-    bytes: Uint8Array,
-    start: number,
-    end: number,
-    b: Block,
-    blockDelete: boolean,
-  ): number {
     b.reset();
     let i = start;
     // Leading whitespace (and a BOM) only: `%`, `$` and `/` count as the first character.
@@ -118,9 +104,9 @@ export class BlockParser {
     }
     if (i < end) {
       const c = bytes[i];
-      if (c === CH_PERCENT) return SKIP_LINE;
-      if (c === CH_DOLLAR) return ERR.invalidStatement;
-      if (c === CH_SLASH && blockDelete) return SKIP_LINE;
+      if (c === CH_PERCENT) return this.stop(bytes, start, end, SKIP_LINE);
+      if (c === CH_DOLLAR) return this.stop(bytes, start, end, ERR.invalidStatement);
+      if (c === CH_SLASH && blockDelete) return this.stop(bytes, start, end, SKIP_LINE);
     }
     for (;;) {
       i = skipBlank(bytes, i, end);
@@ -140,17 +126,23 @@ export class BlockParser {
           this.lineEnd = lineBreakAt(bytes, i, end);
           return 0;
         }
-        return ERR.expectedCommandLetter;
+        return this.stop(bytes, start, end, ERR.expectedCommandLetter);
       }
       i = this.readNumber(bytes, i + 1, end);
-      if (i < 0) return ERR.badNumberFormat;
+      if (i < 0) return this.stop(bytes, start, end, ERR.badNumberFormat);
       const value = this.numberValue;
       let err: number;
       if (c === 71) err = gWord(b, value);
       else if (c === 77) err = mWord(b, value);
       else err = valueWord(b, c, value);
-      if (err !== 0) return err;
+      if (err !== 0) return this.stop(bytes, start, end, err);
     }
+  }
+
+  /** A stop before the line's end (rare): the rest of the line still has to be passed over. */
+  private stop(bytes: Uint8Array, start: number, end: number, code: number): number {
+    this.lineEnd = lineBreakAt(bytes, start, end);
+    return code;
   }
 
   /** Read a signed decimal (no exponent) from start; returns the index after it, or -1. */
