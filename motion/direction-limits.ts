@@ -43,16 +43,20 @@ export class DirectionLimits {
     if (sx > 0) limitMmS = Math.min(limitMmS, this.rateXMmS / sx);
     if (sy > 0) limitMmS = Math.min(limitMmS, this.rateYMmS / sy);
     if (sz > 0) limitMmS = Math.min(limitMmS, this.rateZMmS / sz);
-    if (this.maxStepRateHz < Infinity) {
-      // Motor steps per mm of path along this direction, summed over the motors.
-      const stepsPerMm = this.coreXy
-        ? Math.abs(x * this.spmX + y * this.spmY) +
-          Math.abs(x * this.spmX - y * this.spmY) +
-          sz * this.spmZ
-        : sx * this.spmX + sy * this.spmY + sz * this.spmZ;
-      if (stepsPerMm > 0) limitMmS = Math.min(limitMmS, this.maxStepRateHz / stepsPerMm);
-    }
+    // Kept out of line: small enough, this method inlines into the planner's push.
+    if (this.maxStepRateHz < Infinity) limitMmS = this.stepRateCapMmS(limitMmS, x, y, z);
     return limitMmS;
+  }
+
+  /** limitMmS capped by the aggregate step rate along the unit vector (x, y, z). */
+  private stepRateCapMmS(limitMmS: number, x: number, y: number, z: number): number {
+    // Motor steps per mm of path along this direction, summed over the motors.
+    const stepsPerMm = this.coreXy
+      ? Math.abs(x * this.spmX + y * this.spmY) +
+        Math.abs(x * this.spmX - y * this.spmY) +
+        Math.abs(z) * this.spmZ
+      : Math.abs(x) * this.spmX + Math.abs(y) * this.spmY + Math.abs(z) * this.spmZ;
+    return stepsPerMm > 0 ? Math.min(limitMmS, this.maxStepRateHz / stepsPerMm) : limitMmS;
   }
 
   /** Max acceleration (mm/s²) along the unit vector (x, y, z): min of accel_i / |u_i|. */

@@ -224,12 +224,10 @@ export class Planner {
     }
     let speedMmS: number;
     if (m.inverseTimeS !== undefined) {
-      if (!(m.inverseTimeS > 0)) {
-        throw new RangeError(`line ${m.line}: inverse time must be positive`);
-      }
+      if (!(m.inverseTimeS > 0)) throw speedError(m.line, 'inverse time');
       speedMmS = p.distMm / m.inverseTimeS;
     } else {
-      if (!(m.feedMmMin > 0)) throw new RangeError(`line ${m.line}: feed rate must be positive`);
+      if (!(m.feedMmMin > 0)) throw speedError(m.line, 'feed rate');
       speedMmS = m.feedMmMin / 60;
     }
     p.programmedSpeedMmS = Math.min(axisMaxMmS, speedMmS);
@@ -388,4 +386,9 @@ export class Planner {
     this.lastMaxSpeedMmS = 0;
     this.lastProbe = false;
   }
+}
+
+/** The error for a move without a positive speed (kept out of line: push inlines its caller). */
+function speedError(line: number, what: string): RangeError {
+  return new RangeError(`line ${line}: ${what} must be positive`);
 }
