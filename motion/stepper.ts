@@ -37,8 +37,6 @@ const TWO_US_PER_S = 2 * US_PER_S;
 const MIN_PIECE_MM = 1e-9;
 /** Ends a motor's time list for the merge: later than any event. */
 const NO_EVENT = 0xffffffff;
-/** Below this many events a plain loop labels them faster than TypedArray fill's call. */
-const FILL_MIN_EVENTS = 64;
 /** Initial size of the output buffers (events); they grow by doubling. */
 const MIN_OUT_CAPACITY = 1024;
 
@@ -100,6 +98,14 @@ export class StepGenerator {
   private outTime: Uint32Array = new Uint32Array(MIN_OUT_CAPACITY);
   private outMotor: Uint8Array = new Uint8Array(MIN_OUT_CAPACITY);
   private outDir: Int8Array = new Int8Array(MIN_OUT_CAPACITY);
+  /** outMotor and outDir as 32-bit words (null when not 4-byte aligned): labels 4 at a time. */
+  private outMotorWords: Int32Array | null = wordView(this.outMotor);
+  private outDirWords: Int32Array | null = wordView(this.outDir);
+  /** The label arrays before the last swap, with their views: recycled chunks alternate. */
+  private prevMotor: Uint8Array | null = null;
+  private prevDir: Int8Array | null = null;
+  private prevMotorWords: Int32Array | null = null;
+  private prevDirWords: Int32Array | null = null;
   /** Arrays of a chunk handed back by recycle(): the next chunk's events are written there. */
   private spare: StepChunk | null = null;
   /** Set by the first recycle(): chunks then carry the output buffers themselves. */
@@ -232,14 +238,12 @@ export class StepGenerator {
     const spare = this.spare;
     if (spare !== null) {
       this.outTime = spare.timeUs;
-      this.outMotor = spare.motor;
-      this.outDir = spare.dir;
+      this.setLabelArrays(spare.motor, spare.dir);
       this.spare = null;
     } else {
       const size = this.outTime.length;
       this.outTime = new Uint32Array(size);
-      this.outMotor = new Uint8Array(size);
-      this.outDir = new Int8Array(size);
+      this.setLabelArrays(new Uint8Array(size), new Int8Array(size));
     }
     return chunk;
   }
@@ -457,20 +461,8 @@ export class StepGenerator {
         const m = moving >> 1;
         const k = this.fillMotor(data, base, m, limitUs, chunkStartUs, count);
         if (k > 0) {
-          const outMotor = this.outMotor;
-          const outDir = this.outDir;
-          const dir = this.dirs[m];
-          const end = count + k;
-          if (k > FILL_MIN_EVENTS) {
-            outMotor.fill(m, count, end);
-            outDir.fill(dir, count, end);
-          } else {
-            for (let c = count; c < end; c++) {
-              outMotor[c] = m;
-              outDir[c] = dir;
-            }
-          }
-          count = end;
+          this.labelRun(count, count + k, m, this.dirs[m]);
+          count += k;
         }
         if (pos[m] !== data[base + Q_MOTOR + 3 * m + 2]) break;
       } else if (moving !== 0) {
@@ -752,6 +744,53 @@ export class StepGenerator {
     return end;
   }
 
+  /**
+   * Labels events from..end-1 with motor m and direction dir: byte by byte up to a word
+   * boundary, then four events per 32-bit store (every byte of the word is the same).
+   */
+  private labelRun(from: number, end: number, m: number, dir: number): void {
+    const outMotor = this.outMotor;
+    const outDir = this.outDir;
+    const motorWords = this.outMotorWords;
+    const dirWords = this.outDirWords;
+    let c = from;
+    if (motorWords !== null && dirWords !== null) {
+      const headEnd = (c + 3) & ~3;
+      for (; c < headEnd && c < end; c++) {
+        outMotor[c] = m;
+        outDir[c] = dir;
+      }
+      const wordsEnd = end >> 2;
+      const motorWord = m * 0x01010101;
+      // -1 in every byte is the word -1 (not -1 · 0x01010101).
+      const dirWord = dir < 0 ? -1 : 0x01010101;
+      for (let w = c >> 2; w < wordsEnd; w++) {
+        motorWords[w] = motorWord;
+        dirWords[w] = dirWord;
+      }
+      if (wordsEnd << 2 > c) c = wordsEnd << 2;
+    }
+    for (; c < end; c++) {
+      outMotor[c] = m;
+      outDir[c] = dir;
+    }
+  }
+
+  private setLabelArrays(motor: Uint8Array, dir: Int8Array): void {
+    // Making a view costs more than a chunk's labels: reuse the previous pair's when it returns.
+    const reuse = motor === this.prevMotor && dir === this.prevDir;
+    const motorWords = reuse ? this.prevMotorWords : wordView(motor);
+    const dirWords = reuse ? this.prevDirWords : wordView(dir);
+    this.prevMotor = this.outMotor;
+    this.prevDir = this.outDir;
+    this.prevMotorWords = this.outMotorWords;
+    this.prevDirWords = this.outDirWords;
+    this.outMotor = motor;
+    this.outDir = dir;
+    this.outMotorWords = motorWords;
+    this.outDirWords = dirWords;
+  }
+
   private ensureOut(size: number): void {
     if (size <= this.outTime.length) return;
     let cap = this.outTime.length;
@@ -763,8 +802,7 @@ export class StepGenerator {
     const dir = new Int8Array(cap);
     dir.set(this.outDir);
     this.outTime = time;
-    this.outMotor = motor;
-    this.outDir = dir;
+    this.setLabelArrays(motor, dir);
   }
 
   /** Where the queued path is at an absolute time; null when nothing is queued. */
@@ -905,6 +943,12 @@ function timeAtUs(data: Float64Array, base: number, sMm: number): number {
   return (
     data[base + Q_DECEL_BASE_US] + (TWO_US_PER_S * intoMm) / (data[base + Q_VC_MM_S] + rootMmS)
   );
+}
+
+/** The whole 32-bit words of a byte array, or null when it does not start on a word boundary. */
+function wordView(bytes: Uint8Array | Int8Array): Int32Array | null {
+  if (bytes.byteOffset % 4 !== 0) return null;
+  return new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
 }
 
 function pointAlong(move: PlannedMove, distMm: number): VecMm {
