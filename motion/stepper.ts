@@ -603,8 +603,18 @@ export class StepGenerator {
           const count = Math.ceil((endMm - sMm) / stepMm);
           const stop = count < end - k ? k + count : end;
           const fromUs = baseUs + roundUs;
-          for (; k < stop; k++) {
+          // Two steps per turn on two position chains (n and n + dir, exact integers): the
+          // loop is bound by the latency of the float add that advances the position.
+          const dir2 = dir + dir;
+          let nNext = n + dir;
+          for (; k + 1 < stop; k += 2) {
             buf[k] = fromUs + (n + half - p0) * mmPerStep * usPerMm;
+            buf[k + 1] = fromUs + (nNext + half - p0) * mmPerStep * usPerMm;
+            n += dir2;
+            nNext += dir2;
+          }
+          if (k < stop) {
+            buf[k++] = fromUs + (n + half - p0) * mmPerStep * usPerMm;
             n += dir;
           }
         } else {
