@@ -1,6 +1,7 @@
 // The step generator's queue of moves, each with the coefficients its step-timing loops need,
 // stored flat in one Float64Array (a fixed stride per move): queueing a move allocates
 // nothing, and the inner loops read plain doubles at constant offsets.
+import { firstAccelMmS2 } from './trapezoid.js';
 import type { PlannedMove } from './types.js';
 
 const US_PER_S = 1e6;
@@ -81,7 +82,7 @@ export class MoveQueue {
     d[base + Q_VC_MM_S] = vc;
     d[base + Q_VC_SQ] = vc * vc;
     d[base + Q_TWO_ACCEL_MM_S2] = 2 * move.accelMmS2;
-    d[base + Q_TWO_ACCEL_FIRST_MM_S2] = v0 > vc ? -2 * move.accelMmS2 : 2 * move.accelMmS2;
+    d[base + Q_TWO_ACCEL_FIRST_MM_S2] = 2 * firstAccelMmS2(move);
     d[base + Q_CRUISE_BASE_US] = startUs + accelTimeS * US_PER_S - cruiseStartMm * cruiseUsPerMm;
     d[base + Q_CRUISE_US_PER_MM] = cruiseUsPerMm;
     d[base + Q_DECEL_BASE_US] = startUs + (accelTimeS + move.cruiseTimeS) * US_PER_S;
