@@ -1,6 +1,6 @@
 // Closed-form trapezoidal speed profiles: accelerate at a constant rate, cruise, decelerate
 // at the same rate. A profile that cannot reach its cruise speed becomes a triangle.
-import type { PlannedMove } from './types.js';
+import type { PlannedMove, ProfileTiming } from './types.js';
 
 /** The speeds and distance a profile is built from. */
 export interface ProfileInput {
@@ -10,16 +10,6 @@ export interface ProfileInput {
   /** Upper bound for the cruise speed; the profile may peak lower (triangle). */
   maxSpeedMmS: number;
   endSpeedMmS: number;
-}
-
-/** The timing of a trapezoid, in the shape PlannedMove carries it. */
-export interface ProfileTiming {
-  startSpeedMmS: number;
-  cruiseSpeedMmS: number;
-  endSpeedMmS: number;
-  accelTimeS: number;
-  cruiseTimeS: number;
-  decelTimeS: number;
 }
 
 /**

@@ -94,10 +94,20 @@ export type LineResult =
   { ok: true; actions: MachineAction[] } | { ok: false; error: GcodeError; actions: [] };
 
 /**
- * A planned move: its speeds are final. Trapezoid: accelerate from startSpeedMmS to
- * cruiseSpeedMmS over accelDistMm, cruise, decelerate to endSpeedMmS over decelDistMm.
+ * The timing of a trapezoid: from startSpeedMmS to cruiseSpeedMmS in accelTimeS (braking
+ * instead when it starts above the cruise speed), cruise, then to endSpeedMmS in decelTimeS.
  */
-export interface PlannedMove {
+export interface ProfileTiming {
+  startSpeedMmS: number;
+  cruiseSpeedMmS: number;
+  endSpeedMmS: number;
+  accelTimeS: number;
+  cruiseTimeS: number;
+  decelTimeS: number;
+}
+
+/** A planned move: its speeds are final, its timing a trapezoid. */
+export interface PlannedMove extends ProfileTiming {
   line: number;
   startMm: VecMm;
   endMm: VecMm;
@@ -105,12 +115,6 @@ export interface PlannedMove {
   /** Unit vector of the move in Cartesian space. */
   unit: VecMm;
   accelMmS2: number;
-  startSpeedMmS: number;
-  cruiseSpeedMmS: number;
-  endSpeedMmS: number;
-  accelTimeS: number;
-  cruiseTimeS: number;
-  decelTimeS: number;
   /**
    * The line's programmed speed (F, capped by the axes; no overrides, no lookahead): laser M4
    * power scales with actual/programmed, so a feed override keeps the energy per mm, as in Grbl.
