@@ -2,7 +2,7 @@
 // (`cmd/job`) and follows its progress on `state` and its outcome on `event`.
 import { randomBytes } from 'node:crypto';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
-import type { CommandError } from '../machine/types.js';
+import type { CommandError, JobProgress } from '../machine/types.js';
 import type { CommandReply } from './dispatch.js';
 import type { PublishedEvent } from './events.js';
 import type { StatePayload } from './state-payload.js';
@@ -33,16 +33,7 @@ export interface SendJobOptions {
 
 /** What the sender reports while the job runs. */
 export type SendProgress =
-  | { kind: 'accepted'; name: string; protocolVersion: 4 | 5 }
-  | {
-      kind: 'progress';
-      name: string;
-      line: number;
-      totalLines: number;
-      progress: number;
-      elapsedS: number;
-      remainingS: number | null;
-    };
+  { kind: 'accepted'; name: string; protocolVersion: 4 | 5 } | ({ kind: 'progress' } & JobProgress);
 
 export type SendOutcome =
   { ok: true; name: string; durationS: number } | { ok: false; name: string; error: CommandError };
