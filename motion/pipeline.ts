@@ -178,8 +178,7 @@ export class MotionPipeline {
     this.stats.lines++;
     const result = this.interpreter.interpretLine(text, lineNo);
     if (!result.ok) {
-      this.stats.errorCount++;
-      if (this.stats.errors.length < this.maxErrorsKept) this.stats.errors.push(result.error);
+      this.recordError(result.error);
       return result;
     }
     for (const action of result.actions) this.act(action);
@@ -195,14 +194,15 @@ export class MotionPipeline {
     this.stats.lines++;
     const interpreter = this.interpreter;
     const count = interpreter.interpretInPlace(bytes, start, end, lineNo);
-    if (count < 0) {
-      this.stats.errorCount++;
-      if (this.stats.errors.length < this.maxErrorsKept) {
-        this.stats.errors.push(interpreter.lastError());
-      }
-    }
+    if (count < 0) this.recordError(interpreter.lastError());
     for (let k = 0; k < count; k++) this.act(interpreter.actionAt(k));
     return interpreter.nextLineStart();
+  }
+
+  /** Counts a rejected line; keeps its error while fewer than maxErrorsKept are kept. */
+  private recordError(error: GcodeError): void {
+    this.stats.errorCount++;
+    if (this.stats.errors.length < this.maxErrorsKept) this.stats.errors.push(error);
   }
 
   /** Ends the job: the last moves decelerate to rest and their steps are timed. */
