@@ -42,7 +42,11 @@ const MOTORS = 3;
 export class MoveQueue {
   /** Records of moves 0..length-1, Q_STRIDE doubles each. */
   data = new Float64Array(64 * Q_STRIDE);
-  /** The planned moves themselves (for holds and positions), parallel to data. */
+  /**
+   * The planned moves themselves (for holds and positions), parallel to data; entries from
+   * length on are spare slots. dropFront does not shorten the array: V8 would trim its store,
+   * and growing it back costs a copy every few moves.
+   */
   readonly moves: PlannedMove[] = [];
   length = 0;
 
@@ -104,9 +108,18 @@ export class MoveQueue {
   /** Forgets the first count moves; the others move down by count. */
   dropFront(count: number): void {
     const kept = this.length - count;
-    this.data.copyWithin(0, count * Q_STRIDE, this.length * Q_STRIDE);
-    this.moves.copyWithin(0, count, this.length);
-    this.moves.length = kept;
+    if (kept <= 0) {
+      this.clear();
+      return;
+    }
+    const moves = this.moves;
+    const length = this.length;
+    this.data.copyWithin(0, count * Q_STRIDE, length * Q_STRIDE);
+    // Plain loops: Array.prototype.copyWithin and fill are generic builtins, many times slower.
+    for (let i = 0; i < kept; i++) moves[i] = moves[i + count];
+    // The freed slots repeat a kept move, so that they hold on to no dropped one.
+    const keptMove = moves[0];
+    for (let i = kept; i < length; i++) moves[i] = keptMove;
     this.length = kept;
   }
 
