@@ -134,12 +134,12 @@ export class StepGenerator {
   /** Queue planned moves (in order). Returns the move's absolute start time, µs from the start. */
   add(move: PlannedMove): number {
     const startUs = this.open ? this.queueEndUs : Math.max(this.queueEndUs, this.genUs);
-    const p0 = this.prepStart;
+    const ends = this.lastEndSteps;
     // A move that starts where the last one ended (the planner shares the point) starts at
     // the motor positions already computed for that end: no gap to check.
-    if (this.open && move.startMm === this.lastEndMm) {
-      for (let m = 0; m < MOTORS; m++) p0[m] = this.lastEndSteps[m];
-    } else {
+    let p0 = ends;
+    if (!this.open || move.startMm !== this.lastEndMm) {
+      p0 = this.prepStart;
       this.kin.toMotorSteps(move.startMm, p0);
       if (!this.positionKnown) {
         for (let m = 0; m < MOTORS; m++) this.pos[m] = Math.floor(p0[m] + 0.5);
@@ -147,13 +147,17 @@ export class StepGenerator {
       }
       this.checkStart(move, p0);
     }
-    this.kin.toMotorSteps(move.endMm, this.prepEnd);
-    const index = this.queue.push(move, startUs, p0, this.prepEnd);
+    const pEnd = this.prepEnd;
+    this.kin.toMotorSteps(move.endMm, pEnd);
+    const index = this.queue.push(move, startUs, p0, pEnd);
     this.queueEndUs = this.queue.endUs(index);
     this.open = true;
     this.endsAtRestQueued = move.endSpeedMmS === 0;
     this.lastEndMm = move.endMm;
-    for (let m = 0; m < MOTORS; m++) this.lastEndSteps[m] = this.prepEnd[m];
+    // Unrolled: per move, a loop costs more than its three copies.
+    ends[0] = pEnd[0];
+    ends[1] = pEnd[1];
+    ends[2] = pEnd[2];
     return startUs;
   }
 
