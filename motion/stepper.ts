@@ -37,6 +37,8 @@ const TWO_US_PER_S = 2 * US_PER_S;
 const MIN_PIECE_MM = 1e-9;
 /** Ends a motor's time list for the merge: later than any event. */
 const NO_EVENT = 0xffffffff;
+/** A move with fewer steps left than this is sized whole when cut at a chunk's end. */
+const WINDOW_MIN_STEPS = 4096;
 /** Initial size of the output buffers (events); they grow by doubling. */
 const MIN_OUT_CAPACITY = 1024;
 
@@ -530,10 +532,11 @@ export class StepGenerator {
     let total = (targetSteps - n) * dir;
     const moveStartUs = data[base + Q_START_US];
     const wholeMove = data[base + Q_END_US] < limitUs;
-    if (!wholeMove) {
+    if (!wholeMove && total > WINDOW_MIN_STEPS) {
       // Only the steps before limitUs are timed in this pass (none before the chunk start
       // remain): size the buffer by what the move's top speed covers in that window, not by
-      // the whole move, which may be billions of steps long.
+      // the whole move, which may be billions of steps long. (The phase loops stop at limitUs
+      // anyway; for a short move the window is not worth its divisions.)
       const fromUs = moveStartUs > chunkStartUs - 1 ? moveStartUs : chunkStartUs - 1;
       const v0MmS = data[base + Q_V0_MM_S];
       const vcMmS = data[base + Q_VC_MM_S];
