@@ -54,13 +54,27 @@ export class MoveQueue {
    */
   push(move: PlannedMove, startUs: number, p0: Float64Array, pEnd: Float64Array): number {
     const index = this.length;
-    if ((index + 1) * Q_STRIDE > this.data.length) {
-      const grown = new Float64Array(this.data.length * 2);
-      grown.set(this.data);
-      this.data = grown;
-    }
+    if ((index + 1) * Q_STRIDE > this.data.length) this.grow();
+    // Small enough to inline: the start goes into the record here, and record() takes it
+    // from there (a double passed to a call that does not inline is boxed: one allocation).
+    this.data[index * Q_STRIDE + Q_START_US] = startUs;
+    this.record(move, index, p0, pEnd);
+    this.moves[index] = move;
+    this.length = index + 1;
+    return index;
+  }
+
+  private grow(): void {
+    const grown = new Float64Array(this.data.length * 2);
+    grown.set(this.data);
+    this.data = grown;
+  }
+
+  /** Fills record index (its start already set) with the move's step-timing coefficients. */
+  private record(move: PlannedMove, index: number, p0: Float64Array, pEnd: Float64Array): void {
     const d = this.data;
     const base = index * Q_STRIDE;
+    const startUs = d[base + Q_START_US];
     const distMm = move.distMm;
     // Unrolled (the calls inline): a loop over the motors costs a few ns more per move.
     putMotor(d, base + Q_MOTOR, p0[0], pEnd[0], distMm);
@@ -71,7 +85,6 @@ export class MoveQueue {
     const accelTimeS = move.accelTimeS;
     const cruiseStartMm = 0.5 * (v0 + vc) * accelTimeS;
     const cruiseUsPerMm = vc > 0 ? US_PER_S / vc : 0;
-    d[base + Q_START_US] = startUs;
     d[base + Q_END_US] = startUs + (accelTimeS + move.cruiseTimeS + move.decelTimeS) * US_PER_S;
     d[base + Q_DIST_MM] = distMm;
     d[base + Q_CRUISE_START_MM] = cruiseStartMm;
@@ -85,9 +98,6 @@ export class MoveQueue {
     d[base + Q_CRUISE_BASE_US] = startUs + accelTimeS * US_PER_S - cruiseStartMm * cruiseUsPerMm;
     d[base + Q_CRUISE_US_PER_MM] = cruiseUsPerMm;
     d[base + Q_DECEL_BASE_US] = startUs + (accelTimeS + move.cruiseTimeS) * US_PER_S;
-    this.moves[index] = move;
-    this.length = index + 1;
-    return index;
   }
 
   /** Absolute start time of move i, µs. */
