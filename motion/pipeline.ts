@@ -93,7 +93,6 @@ const DEFAULT_CHUNK_US = 250_000;
 /** Errors, pauses and ends listed in the statistics (they are all counted). */
 const MAX_LISTED = 1000;
 const US_PER_S = 1e6;
-const MIN_MOVE_MM = 1e-9;
 
 /** Motor positions (steps, rounded to nearest) at a machine position. */
 function startSteps(settings: MotionSettings, positionMm: VecMm): number[] {
@@ -265,17 +264,17 @@ export class MotionPipeline {
   }
 
   private move(move: LinearMove): void {
-    const p = this.positionMm;
-    const t = move.targetMm;
-    const dx = t.x - p.x;
-    const dy = t.y - p.y;
-    const dz = t.z - p.z;
-    const distMm = Math.sqrt(dx * dx + dy * dy + dz * dz);
+    // The planner measures the move (one square root per move, not two); the moves it
+    // finalizes reach their listeners after this move's onMove, as they always did.
+    const planned = this.planner.push(move);
+    const distMm = this.planner.lastPushedDistMm();
     // A move that goes nowhere is no move (Grbl drops zero-step blocks; so does the planner).
-    if (distMm < MIN_MOVE_MM) {
-      this.takePlanned(this.planner.push(move));
+    if (distMm === 0) {
+      this.takePlanned(planned);
       return;
     }
+    const p = this.positionMm;
+    const t = move.targetMm;
     const s = this.stats;
     s.moves++;
     if (move.rapid) {
@@ -301,7 +300,7 @@ export class MotionPipeline {
     p.x = t.x;
     p.y = t.y;
     p.z = t.z;
-    this.takePlanned(this.planner.push(move));
+    this.takePlanned(planned);
   }
 
   /** Lets the planner bring everything to rest, then times what is left. */

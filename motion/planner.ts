@@ -24,25 +24,15 @@ const REBASE_WORK = 1e6;
 /** What push and flush return when no move became final: shared, never written. */
 const NO_MOVES: readonly PlannedMove[] = Object.freeze([]);
 
-interface PendingMove {
+/** Initial room per typed array of the pending window; it doubles when a job needs more. */
+const INITIAL_SLOTS = 64;
+
+/**
+ * A move in the lookahead window: already the PlannedMove it becomes (one object per move),
+ * its speed and time fields zero until they are final.
+ */
+interface PendingMove extends PlannedMove {
   source: LinearMove;
-  startMm: VecMm;
-  endMm: VecMm;
-  distMm: number;
-  unit: VecMm;
-  accelMmS2: number;
-  /** Junction-deviation speed with the previous move (before speed caps); 0 after rest. */
-  junctionMmS: number;
-  /** Whether the previous move is joined (false: this move starts from rest). */
-  joined: boolean;
-  /** Nominal speed with overrides and axis caps. */
-  maxSpeedMmS: number;
-  /** The line's own speed, capped by the axes, without overrides (laser M4 power's base). */
-  programmedSpeedMmS: number;
-  /** Entry cap J squared. */
-  entryCapSq: number;
-  /** Work before this move (W). */
-  workBefore: number;
 }
 
 /** Lookahead planner: LinearMoves in, PlannedMoves with final speeds out, in order. */
@@ -55,6 +45,20 @@ export class Planner {
   /** Pending moves live in pending[head..]; the array is compacted now and then. */
   private pending: PendingMove[] = [];
   private head = 0;
+  // The planner's own numbers per pending move, at the move's index in pending: typed arrays
+  // hold doubles unboxed, where fields of a per-move object would each cost a heap number.
+  /** Nominal speed with overrides and axis caps, mm/s. */
+  private maxSpeedMmS = new Float64Array(INITIAL_SLOTS);
+  /** Entry cap J squared. */
+  private entryCapSq = new Float64Array(INITIAL_SLOTS);
+  /** Work before the move (W). */
+  private workBefore = new Float64Array(INITIAL_SLOTS);
+  /** 1 when the move joins the previous one, 0 when it starts from rest. */
+  private joined = new Uint8Array(INITIAL_SLOTS);
+  /** What push, flush and releaseOldest return: reused, valid until the next call. */
+  private readonly finalMoves: PlannedMove[] = [];
+  /** Length of the last move pushed, mm (0 when it was dropped as too short). */
+  private lastDistMm = 0;
   /** Entry speed of pending[head], fixed by the move finalized before it. */
   private headEntryMmS = 0;
   /** W_end: work up to the end of the last pending move. */
@@ -74,7 +78,11 @@ export class Planner {
     this.positionMmValue = { ...startMm };
   }
 
-  /** Add a move; returns the moves whose speeds are now final (possibly none). */
+  /**
+   * Add a move; returns the moves whose speeds are now final (possibly none). The returned
+   * array is reused: it is valid until the next call to push, flush or releaseOldest. The
+   * move's targetMm becomes the planned move's endMm (not copied): it must not change later.
+   */
   push(move: LinearMove): readonly PlannedMove[] {
     const startMm = this.positionMmValue;
     const endMm = move.targetMm;
@@ -85,40 +93,60 @@ export class Planner {
     const dy = endMm.y - startMm.y;
     const dz = endMm.z - startMm.z;
     const distMm = Math.sqrt(dx * dx + dy * dy + dz * dz);
-    if (distMm < MIN_MOVE_MM) return NO_MOVES;
+    if (distMm < MIN_MOVE_MM) {
+      this.lastDistMm = 0;
+      return NO_MOVES;
+    }
     const unit = { x: dx / distMm, y: dy / distMm, z: dz / distMm };
     const joined = this.lastUnit !== null && !this.lastProbe && !move.probe;
     let junctionMmS = 0;
     if (joined && this.lastUnit) {
       junctionMmS = this.junctionFor(this.lastUnit, unit);
     }
-    // Positions are never mutated once made, so moves share their end/start objects.
+    // Listed field by field (no spread): this runs once per move on the hot path. Positions
+    // are never mutated once made, so moves share their end/start objects.
     const p: PendingMove = {
-      source: move,
+      line: move.line,
       startMm,
-      endMm: { x: endMm.x, y: endMm.y, z: endMm.z },
+      endMm,
       distMm,
       unit,
       accelMmS2: this.limits.accelAlongMmS2(unit.x, unit.y, unit.z),
-      junctionMmS,
-      joined,
-      maxSpeedMmS: 0,
-      programmedSpeedMmS: 0,
-      entryCapSq: 0,
-      workBefore: this.workEnd,
+      startSpeedMmS: 0,
+      cruiseSpeedMmS: 0,
+      endSpeedMmS: 0,
+      accelTimeS: 0,
+      cruiseTimeS: 0,
+      decelTimeS: 0,
+      requestedSpeedMmS: 0,
+      rapid: move.rapid,
+      spindle: move.spindle,
+      source: move,
     };
-    p.maxSpeedMmS = this.nominalSpeedMmS(p);
-    p.entryCapSq = this.entryCapSq(p, this.lastMaxSpeedMmS);
-    this.positionMmValue = p.endMm;
+    if (move.probe) p.probe = move.probe;
+    const maxSpeedMmS = this.nominalSpeedMmS(p);
+    const i = this.pending.length;
+    if (i === this.joined.length) this.grow();
+    this.maxSpeedMmS[i] = maxSpeedMmS;
+    this.entryCapSq[i] = capSq(joined, junctionMmS, this.lastMaxSpeedMmS, maxSpeedMmS);
+    this.workBefore[i] = this.workEnd;
+    this.joined[i] = joined ? 1 : 0;
+    this.positionMmValue = endMm;
     this.lastUnit = unit;
-    this.lastMaxSpeedMmS = p.maxSpeedMmS;
+    this.lastMaxSpeedMmS = maxSpeedMmS;
     this.lastProbe = move.probe !== undefined;
+    this.lastDistMm = distMm;
     this.pending.push(p);
     this.workEnd += 2 * p.accelMmS2 * distMm;
-    this.pushCandidate(this.pending.length - 1);
+    this.pushCandidate(i);
     const out = this.finalize(false);
     if (this.workEnd > REBASE_WORK) this.rebase();
     return out;
+  }
+
+  /** Length of the move last pushed, mm: 0 when push dropped it as too short. */
+  lastPushedDistMm(): number {
+    return this.lastDistMm;
   }
 
   /** The job (or input) ends: plan the tail to a stop and return all remaining moves. */
@@ -219,7 +247,7 @@ export class Planner {
     const axisMaxMmS = this.limits.speedAlongMmS(p.unit.x, p.unit.y, p.unit.z);
     const m = p.source;
     if (m.rapid) {
-      p.programmedSpeedMmS = axisMaxMmS;
+      p.requestedSpeedMmS = axisMaxMmS;
       return axisMaxMmS * Math.min(1, this.rapidRatio);
     }
     let speedMmS: number;
@@ -230,20 +258,13 @@ export class Planner {
       if (!(m.feedMmMin > 0)) throw speedError(m.line, 'feed rate');
       speedMmS = m.feedMmMin / 60;
     }
-    p.programmedSpeedMmS = Math.min(axisMaxMmS, speedMmS);
+    p.requestedSpeedMmS = Math.min(axisMaxMmS, speedMmS);
     const ratio = m.noFeedOverride || m.probe !== undefined ? 1 : this.feedRatio;
     return Math.min(axisMaxMmS, speedMmS * ratio);
   }
 
-  private entryCapSq(p: PendingMove, prevMaxSpeedMmS: number): number {
-    if (!p.joined) return 0;
-    const capMmS = Math.min(p.junctionMmS, prevMaxSpeedMmS, p.maxSpeedMmS);
-    return capMmS * capMmS;
-  }
-
   private candidateValue(i: number): number {
-    const p = this.pending[i];
-    return p.entryCapSq + p.workBefore;
+    return this.entryCapSq[i] + this.workBefore[i];
   }
 
   private pushCandidate(i: number): void {
@@ -259,19 +280,19 @@ export class Planner {
 
   /** Emits, in order, every pending move whose exit speed no future move can change. */
   private finalize(atEnd: boolean, forceHead = false): readonly PlannedMove[] {
-    // Usually none or one move becomes final: a literal of that size is the cheapest array
-    // (growing an empty one by push reserves room for 17).
-    let out: PlannedMove[] | null = null;
+    const out = this.finalMoves;
+    let count = 0;
     const pending = this.pending;
     while (this.head < pending.length) {
       const i = this.head;
       const p = pending[i];
+      const maxSpeedMmS = this.maxSpeedMmS[i];
       const entryMmS = this.headEntryMmS;
       const isLast = i === pending.length - 1;
       let exitSq: number;
       const reachSq = Math.min(
         entryMmS * entryMmS + 2 * p.accelMmS2 * p.distMm,
-        p.maxSpeedMmS * p.maxSpeedMmS,
+        maxSpeedMmS * maxSpeedMmS,
       );
       if (isLast) {
         if (!atEnd) break;
@@ -279,7 +300,7 @@ export class Planner {
       } else {
         while (this.deque[this.dequeHead] <= i) this.dequeHead++;
         const minCap = this.candidateValue(this.deque[this.dequeHead]);
-        const workNext = pending[i + 1].workBefore;
+        const workNext = this.workBefore[i + 1];
         const backSq = Math.max(0, Math.min(minCap, this.workEnd) - workNext);
         if (reachSq <= backSq) exitSq = reachSq;
         else if (atEnd || forceHead || minCap <= this.workEnd) exitSq = backSq;
@@ -291,48 +312,36 @@ export class Planner {
       const brakeSq = entryMmS * entryMmS - 2 * p.accelMmS2 * p.distMm;
       if (!isLast && brakeSq - exitSq > 1e-9 * (entryMmS * entryMmS + 1)) exitSq = brakeSq;
       const exitMmS = Math.sqrt(exitSq);
-      const planned = this.toPlanned(p, entryMmS, exitMmS);
-      if (out === null) out = [planned];
-      else out.push(planned);
+      writeTrapezoid(p, p.distMm, p.accelMmS2, entryMmS, maxSpeedMmS, exitMmS);
+      out[count++] = p;
       this.headEntryMmS = exitMmS;
       this.head++;
     }
     this.compact();
-    return out ?? NO_MOVES;
+    if (count === 0) return NO_MOVES;
+    if (out.length !== count) out.length = count;
+    return out;
   }
 
-  private toPlanned(p: PendingMove, entryMmS: number, exitMmS: number): PlannedMove {
-    const m = p.source;
-    // Listed field by field (no spread): this runs once per move on the hot path. The speeds
-    // are written in place just below.
-    const planned: PlannedMove = {
-      line: m.line,
-      startMm: p.startMm,
-      endMm: p.endMm,
-      distMm: p.distMm,
-      unit: p.unit,
-      accelMmS2: p.accelMmS2,
-      startSpeedMmS: 0,
-      cruiseSpeedMmS: 0,
-      endSpeedMmS: 0,
-      accelTimeS: 0,
-      cruiseTimeS: 0,
-      decelTimeS: 0,
-      requestedSpeedMmS: p.programmedSpeedMmS,
-      rapid: m.rapid,
-      spindle: m.spindle,
-      source: m,
-    };
-    writeTrapezoid(planned, p.distMm, p.accelMmS2, entryMmS, p.maxSpeedMmS, exitMmS);
-    if (m.probe) planned.probe = m.probe;
-    return planned;
+  /** Doubles the room of the per-move typed arrays, keeping their contents. */
+  private grow(): void {
+    const slots = this.joined.length * 2;
+    this.maxSpeedMmS = grownCopy(this.maxSpeedMmS, new Float64Array(slots));
+    this.entryCapSq = grownCopy(this.entryCapSq, new Float64Array(slots));
+    this.workBefore = grownCopy(this.workBefore, new Float64Array(slots));
+    this.joined = grownCopy(this.joined, new Uint8Array(slots));
   }
 
   /** Drops finalized moves from the front of the arrays once they make up half of them. */
   private compact(): void {
-    if (this.head < 1024 || this.head * 2 < this.pending.length) return;
+    const length = this.pending.length;
+    if (this.head < 1024 || this.head * 2 < length) return;
     const shift = this.head;
     this.pending = this.pending.slice(shift);
+    this.maxSpeedMmS.copyWithin(0, shift, length);
+    this.entryCapSq.copyWithin(0, shift, length);
+    this.workBefore.copyWithin(0, shift, length);
+    this.joined.copyWithin(0, shift, length);
     this.head = 0;
     const kept = this.deque.slice(this.dequeHead).map((i) => i - shift);
     this.deque = kept;
@@ -345,14 +354,15 @@ export class Planner {
       this.workEnd = 0;
       return;
     }
-    const base = this.pending[this.head].workBefore;
-    for (let i = this.head; i < this.pending.length; i++) this.pending[i].workBefore -= base;
+    const work = this.workBefore;
+    const base = work[this.head];
+    for (let i = this.head; i < this.pending.length; i++) work[i] -= base;
     this.workEnd -= base;
   }
 
   /** Re-derives speeds and caps of pending moves (after overrides or settings changed). */
   private recomputePending(): void {
-    let work = this.head < this.pending.length ? this.pending[this.head].workBefore : 0;
+    let work = this.head < this.pending.length ? this.workBefore[this.head] : 0;
     this.deque = [];
     this.dequeHead = 0;
     let prevUnit: VecMm | null = null;
@@ -360,14 +370,20 @@ export class Planner {
     for (let i = this.head; i < this.pending.length; i++) {
       const p = this.pending[i];
       p.accelMmS2 = this.limits.accelAlongMmS2(p.unit.x, p.unit.y, p.unit.z);
-      p.maxSpeedMmS = this.nominalSpeedMmS(p);
-      if (p.joined && prevUnit) p.junctionMmS = this.junctionFor(prevUnit, p.unit);
+      const maxSpeedMmS = this.nominalSpeedMmS(p);
+      const joined = this.joined[i] === 1;
       // The head's previous move is already final; its cap no longer binds the head's entry.
-      p.entryCapSq = i === this.head ? Infinity : this.entryCapSq(p, prevMaxSpeedMmS);
-      p.workBefore = work;
+      if (i === this.head || prevUnit === null) {
+        this.entryCapSq[i] = Infinity;
+      } else {
+        const junctionMmS = joined ? this.junctionFor(prevUnit, p.unit) : 0;
+        this.entryCapSq[i] = capSq(joined, junctionMmS, prevMaxSpeedMmS, maxSpeedMmS);
+      }
+      this.maxSpeedMmS[i] = maxSpeedMmS;
+      this.workBefore[i] = work;
       work += 2 * p.accelMmS2 * p.distMm;
       prevUnit = p.unit;
-      prevMaxSpeedMmS = p.maxSpeedMmS;
+      prevMaxSpeedMmS = maxSpeedMmS;
       if (i > this.head) this.pushCandidate(i);
     }
     this.workEnd = work;
@@ -386,6 +402,24 @@ export class Planner {
     this.lastMaxSpeedMmS = 0;
     this.lastProbe = false;
   }
+}
+
+/** The entry cap J² of a move: junction speed, previous and own nominal speed; 0 from rest. */
+function capSq(
+  joined: boolean,
+  junctionMmS: number,
+  prevMaxSpeedMmS: number,
+  maxSpeedMmS: number,
+): number {
+  if (!joined) return 0;
+  const capMmS = Math.min(junctionMmS, prevMaxSpeedMmS, maxSpeedMmS);
+  return capMmS * capMmS;
+}
+
+/** Copies from into the larger to and returns to. */
+function grownCopy<T extends Float64Array | Uint8Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
 }
 
 /** The error for a move without a positive speed (kept out of line: push inlines its caller). */
