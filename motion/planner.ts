@@ -13,9 +13,16 @@
 // suffix minimum is a sliding-window minimum kept in a monotone deque: O(1) amortized per
 // move, and the result is identical to a full lookahead over the whole job.
 import { DirectionLimits } from './direction-limits.js';
-import { junctionSpeedMmS } from './junction.js';
+import { junctionSpeedAtCosMmS } from './junction.js';
 import { writeTrapezoid } from './trapezoid.js';
-import type { LinearMove, MotionSettings, PlannedMove, VecMm } from './types.js';
+import type {
+  LinearMove,
+  MotionSettings,
+  PlannedMove,
+  ProbeMode,
+  SpindleState,
+  VecMm,
+} from './types.js';
 
 /** Moves shorter than this are dropped (Grbl drops zero-step blocks likewise). */
 const MIN_MOVE_MM = 1e-9;
@@ -28,11 +35,60 @@ const NO_MOVES: readonly PlannedMove[] = Object.freeze([]);
 const INITIAL_SLOTS = 64;
 
 /**
- * A move in the lookahead window: already the PlannedMove it becomes (one object per move),
- * its speed and time fields zero until they are final.
+ * A move from push on: already the PlannedMove it becomes (one object per move), its speed
+ * and time fields zero until they are final. The unit vector is derived when it is asked
+ * for: only holds and cuts read it, and an object per move costs more than deriving it there.
+ * Fields are `declare`d so that each is first written with its own type (a field first
+ * defined as undefined would box every double stored into it anew).
  */
-interface PendingMove extends PlannedMove {
-  source: LinearMove;
+class PendingMove implements PlannedMove {
+  declare line: number;
+  declare startMm: VecMm;
+  declare endMm: VecMm;
+  declare distMm: number;
+  declare accelMmS2: number;
+  declare startSpeedMmS: number;
+  declare cruiseSpeedMmS: number;
+  declare endSpeedMmS: number;
+  declare accelTimeS: number;
+  declare cruiseTimeS: number;
+  declare decelTimeS: number;
+  declare requestedSpeedMmS: number;
+  declare rapid: boolean;
+  declare spindle: SpindleState;
+  declare probe: ProbeMode | undefined;
+  declare source: LinearMove;
+  /** The move pushed after this one while this one is pending; null once it is final. */
+  declare next: PendingMove | null;
+
+  constructor(source: LinearMove, startMm: VecMm, distMm: number, accelMmS2: number) {
+    this.line = source.line;
+    this.startMm = startMm;
+    this.endMm = source.targetMm;
+    this.distMm = distMm;
+    this.accelMmS2 = accelMmS2;
+    this.startSpeedMmS = 0;
+    this.cruiseSpeedMmS = 0;
+    this.endSpeedMmS = 0;
+    this.accelTimeS = 0;
+    this.cruiseTimeS = 0;
+    this.decelTimeS = 0;
+    this.requestedSpeedMmS = 0;
+    this.rapid = source.rapid;
+    this.spindle = source.spindle;
+    this.probe = source.probe;
+    this.source = source;
+    this.next = null;
+  }
+
+  /** Unit vector of the move, the same numbers push derived it from. */
+  get unit(): VecMm {
+    return {
+      x: (this.endMm.x - this.startMm.x) / this.distMm,
+      y: (this.endMm.y - this.startMm.y) / this.distMm,
+      z: (this.endMm.z - this.startMm.z) / this.distMm,
+    };
+  }
 }
 
 /** Lookahead planner: LinearMoves in, PlannedMoves with final speeds out, in order. */
@@ -42,11 +98,15 @@ export class Planner {
   private positionMmValue: VecMm;
   private feedRatio = 1;
   private rapidRatio = 1;
-  /** Pending moves live in pending[head..]; the array is compacted now and then. */
-  private pending: PendingMove[] = [];
+  // Pending moves form a list from headMove (index head) to tailMove (index end − 1): linking
+  // a new move writes into the young tail, where storing it into a long-lived array would
+  // also record it for the garbage collector.
+  private headMove: PendingMove | null = null;
+  private tailMove: PendingMove | null = null;
   private head = 0;
-  // The planner's own numbers per pending move, at the move's index in pending: typed arrays
-  // hold doubles unboxed, where fields of a per-move object would each cost a heap number.
+  private end = 0;
+  // The planner's own numbers per pending move, at the move's index: typed arrays hold
+  // doubles unboxed, where fields of a per-move object would each cost a heap number.
   /** Nominal speed with overrides and axis caps, mm/s. */
   private maxSpeedMmS = new Float64Array(INITIAL_SLOTS);
   /** Entry cap J squared. */
@@ -66,8 +126,11 @@ export class Planner {
   /** Monotone deque of pending indices with increasing J² + W (candidates for the min). */
   private deque: number[] = [];
   private dequeHead = 0;
-  /** Last pushed move, for the next junction (kept after it is finalized). */
-  private lastUnit: VecMm | null = null;
+  /** Unit vector of the last pushed move, for the next junction; hasLastUnit: there is one. */
+  private hasLastUnit = false;
+  private lastUnitX = 0;
+  private lastUnitY = 0;
+  private lastUnitZ = 0;
   private lastMaxSpeedMmS = 0;
   private lastProbe = false;
 
@@ -97,46 +160,35 @@ export class Planner {
       this.lastDistMm = 0;
       return NO_MOVES;
     }
-    const unit = { x: dx / distMm, y: dy / distMm, z: dz / distMm };
-    const joined = this.lastUnit !== null && !this.lastProbe && !move.probe;
+    const ux = dx / distMm;
+    const uy = dy / distMm;
+    const uz = dz / distMm;
+    const joined = this.hasLastUnit && !this.lastProbe && !move.probe;
     let junctionMmS = 0;
-    if (joined && this.lastUnit) {
-      junctionMmS = this.junctionFor(this.lastUnit, unit);
+    if (joined) {
+      junctionMmS = this.junctionFor(this.lastUnitX, this.lastUnitY, this.lastUnitZ, ux, uy, uz);
     }
-    // Listed field by field (no spread): this runs once per move on the hot path. Positions
-    // are never mutated once made, so moves share their end/start objects.
-    const p: PendingMove = {
-      line: move.line,
-      startMm,
-      endMm,
-      distMm,
-      unit,
-      accelMmS2: this.limits.accelAlongMmS2(unit.x, unit.y, unit.z),
-      startSpeedMmS: 0,
-      cruiseSpeedMmS: 0,
-      endSpeedMmS: 0,
-      accelTimeS: 0,
-      cruiseTimeS: 0,
-      decelTimeS: 0,
-      requestedSpeedMmS: 0,
-      rapid: move.rapid,
-      spindle: move.spindle,
-      source: move,
-    };
-    if (move.probe) p.probe = move.probe;
-    const maxSpeedMmS = this.nominalSpeedMmS(p);
-    const i = this.pending.length;
+    // Positions are never mutated once made, so moves share their end/start objects.
+    const p = new PendingMove(move, startMm, distMm, this.limits.accelAlongMmS2(ux, uy, uz));
+    const maxSpeedMmS = this.nominalSpeedMmS(p, ux, uy, uz);
+    const i = this.end;
     if (i === this.joined.length) this.grow();
     this.maxSpeedMmS[i] = maxSpeedMmS;
     this.entryCapSq[i] = capSq(joined, junctionMmS, this.lastMaxSpeedMmS, maxSpeedMmS);
     this.workBefore[i] = this.workEnd;
     this.joined[i] = joined ? 1 : 0;
     this.positionMmValue = endMm;
-    this.lastUnit = unit;
+    this.hasLastUnit = true;
+    this.lastUnitX = ux;
+    this.lastUnitY = uy;
+    this.lastUnitZ = uz;
     this.lastMaxSpeedMmS = maxSpeedMmS;
     this.lastProbe = move.probe !== undefined;
     this.lastDistMm = distMm;
-    this.pending.push(p);
+    if (this.tailMove === null) this.headMove = p;
+    else this.tailMove.next = p;
+    this.tailMove = p;
+    this.end++;
     this.workEnd += 2 * p.accelMmS2 * distMm;
     this.pushCandidate(i);
     const out = this.finalize(false);
@@ -168,7 +220,7 @@ export class Planner {
 
   /** Moves held for lookahead, not yet final. */
   pendingCount(): number {
-    return this.pending.length - this.head;
+    return this.end - this.head;
   }
 
   /** End of the last pushed move (mm). */
@@ -179,7 +231,7 @@ export class Planner {
   /** Moves the planner's position without motion; the next move starts from rest there. */
   setPositionMm(p: VecMm): void {
     this.positionMmValue = { ...p };
-    this.lastUnit = null;
+    this.hasLastUnit = false;
     this.lastMaxSpeedMmS = 0;
   }
 
@@ -191,7 +243,10 @@ export class Planner {
   continueMoving(speedMmS: number, unit: VecMm): void {
     if (this.pendingCount() > 0) throw new Error('continueMoving: moves are pending');
     this.headEntryMmS = speedMmS;
-    this.lastUnit = unit;
+    this.hasLastUnit = true;
+    this.lastUnitX = unit.x;
+    this.lastUnitY = unit.y;
+    this.lastUnitZ = unit.z;
     // The motion so far sets no cap of its own: only the speed it has reached binds.
     this.lastMaxSpeedMmS = Infinity;
     this.lastProbe = false;
@@ -202,7 +257,8 @@ export class Planner {
    * re-plan them after a feed hold. The position stays at the end of the last pushed move.
    */
   takePending(): LinearMove[] {
-    const moves = this.pending.slice(this.head).map((p) => p.source);
+    const moves: LinearMove[] = [];
+    for (let p = this.headMove; p !== null; p = p.next) moves.push(p.source);
     this.resetChain();
     return moves;
   }
@@ -227,15 +283,17 @@ export class Planner {
     this.recomputePending();
   }
 
-  private junctionFor(prevUnit: VecMm, unit: VecMm): number {
+  /** Junction speed between the unit vectors (px, py, pz) and (ux, uy, uz), mm/s. */
+  private junctionFor(px: number, py: number, pz: number, ux: number, uy: number, uz: number) {
     // Grbl takes the acceleration along the change of direction (next − prev).
-    const jx = unit.x - prevUnit.x;
-    const jy = unit.y - prevUnit.y;
-    const jz = unit.z - prevUnit.z;
+    const jx = ux - px;
+    const jy = uy - py;
+    const jz = uz - pz;
     const jLen = Math.sqrt(jx * jx + jy * jy + jz * jz);
     if (jLen < 1e-12) return Infinity;
     const accelMmS2 = this.limits.accelAlongMmS2(jx / jLen, jy / jLen, jz / jLen);
-    return junctionSpeedMmS(prevUnit, unit, accelMmS2, this.settings.junctionDeviationMm);
+    const cosTheta = -(px * ux + py * uy + pz * uz);
+    return junctionSpeedAtCosMmS(cosTheta, accelMmS2, this.settings.junctionDeviationMm);
   }
 
   /**
@@ -243,8 +301,8 @@ export class Planner {
    * the programmed speed (no overrides) on the move too. As in Grbl, jogs, homing and probing
    * moves keep their feed whatever the feed override.
    */
-  private nominalSpeedMmS(p: PendingMove): number {
-    const axisMaxMmS = this.limits.speedAlongMmS(p.unit.x, p.unit.y, p.unit.z);
+  private nominalSpeedMmS(p: PendingMove, ux: number, uy: number, uz: number): number {
+    const axisMaxMmS = this.limits.speedAlongMmS(ux, uy, uz);
     const m = p.source;
     if (m.rapid) {
       p.requestedSpeedMmS = axisMaxMmS;
@@ -282,13 +340,12 @@ export class Planner {
   private finalize(atEnd: boolean, forceHead = false): readonly PlannedMove[] {
     const out = this.finalMoves;
     let count = 0;
-    const pending = this.pending;
-    while (this.head < pending.length) {
+    while (this.headMove !== null) {
       const i = this.head;
-      const p = pending[i];
+      const p = this.headMove;
       const maxSpeedMmS = this.maxSpeedMmS[i];
       const entryMmS = this.headEntryMmS;
-      const isLast = i === pending.length - 1;
+      const isLast = p.next === null;
       let exitSq: number;
       const reachSq = Math.min(
         entryMmS * entryMmS + 2 * p.accelMmS2 * p.distMm,
@@ -316,10 +373,15 @@ export class Planner {
       out[count++] = p;
       this.headEntryMmS = exitMmS;
       this.head++;
+      // A final move no longer links to the pending ones (a kept move must not keep them all).
+      this.headMove = p.next;
+      p.next = null;
+      if (this.headMove === null) this.tailMove = null;
     }
     this.compact();
     if (count === 0) return NO_MOVES;
-    if (out.length !== count) out.length = count;
+    // pop, not a length store: the store is a builtin call, pop is inlined.
+    while (out.length > count) out.pop();
     return out;
   }
 
@@ -334,15 +396,15 @@ export class Planner {
 
   /** Drops finalized moves from the front of the arrays once they make up half of them. */
   private compact(): void {
-    const length = this.pending.length;
+    const length = this.end;
     if (this.head < 1024 || this.head * 2 < length) return;
     const shift = this.head;
-    this.pending = this.pending.slice(shift);
     this.maxSpeedMmS.copyWithin(0, shift, length);
     this.entryCapSq.copyWithin(0, shift, length);
     this.workBefore.copyWithin(0, shift, length);
     this.joined.copyWithin(0, shift, length);
     this.head = 0;
+    this.end = length - shift;
     const kept = this.deque.slice(this.dequeHead).map((i) => i - shift);
     this.deque = kept;
     this.dequeHead = 0;
@@ -350,55 +412,65 @@ export class Planner {
 
   /** Subtracts the work before the head from all sums; differences stay the same. */
   private rebase(): void {
-    if (this.head >= this.pending.length) {
+    if (this.head >= this.end) {
       this.workEnd = 0;
       return;
     }
     const work = this.workBefore;
     const base = work[this.head];
-    for (let i = this.head; i < this.pending.length; i++) work[i] -= base;
+    for (let i = this.head; i < this.end; i++) work[i] -= base;
     this.workEnd -= base;
   }
 
   /** Re-derives speeds and caps of pending moves (after overrides or settings changed). */
   private recomputePending(): void {
-    let work = this.head < this.pending.length ? this.workBefore[this.head] : 0;
+    let work = this.head < this.end ? this.workBefore[this.head] : 0;
     this.deque = [];
     this.dequeHead = 0;
-    let prevUnit: VecMm | null = null;
+    let prevX = 0;
+    let prevY = 0;
+    let prevZ = 0;
     let prevMaxSpeedMmS = 0;
-    for (let i = this.head; i < this.pending.length; i++) {
-      const p = this.pending[i];
-      p.accelMmS2 = this.limits.accelAlongMmS2(p.unit.x, p.unit.y, p.unit.z);
-      const maxSpeedMmS = this.nominalSpeedMmS(p);
+    let i = this.head;
+    for (let p = this.headMove; p !== null; p = p.next, i++) {
+      // The same numbers push derived the unit vector from.
+      const ux = (p.endMm.x - p.startMm.x) / p.distMm;
+      const uy = (p.endMm.y - p.startMm.y) / p.distMm;
+      const uz = (p.endMm.z - p.startMm.z) / p.distMm;
+      p.accelMmS2 = this.limits.accelAlongMmS2(ux, uy, uz);
+      const maxSpeedMmS = this.nominalSpeedMmS(p, ux, uy, uz);
       const joined = this.joined[i] === 1;
       // The head's previous move is already final; its cap no longer binds the head's entry.
-      if (i === this.head || prevUnit === null) {
+      if (i === this.head) {
         this.entryCapSq[i] = Infinity;
       } else {
-        const junctionMmS = joined ? this.junctionFor(prevUnit, p.unit) : 0;
+        const junctionMmS = joined ? this.junctionFor(prevX, prevY, prevZ, ux, uy, uz) : 0;
         this.entryCapSq[i] = capSq(joined, junctionMmS, prevMaxSpeedMmS, maxSpeedMmS);
       }
       this.maxSpeedMmS[i] = maxSpeedMmS;
       this.workBefore[i] = work;
       work += 2 * p.accelMmS2 * p.distMm;
-      prevUnit = p.unit;
+      prevX = ux;
+      prevY = uy;
+      prevZ = uz;
       prevMaxSpeedMmS = maxSpeedMmS;
       if (i > this.head) this.pushCandidate(i);
     }
     this.workEnd = work;
-    if (this.head < this.pending.length) this.lastMaxSpeedMmS = prevMaxSpeedMmS;
+    if (this.head < this.end) this.lastMaxSpeedMmS = prevMaxSpeedMmS;
   }
 
   /** Forgets the pending chain; the next move starts from rest. */
   private resetChain(): void {
-    this.pending = [];
+    this.headMove = null;
+    this.tailMove = null;
     this.head = 0;
+    this.end = 0;
     this.deque = [];
     this.dequeHead = 0;
     this.headEntryMmS = 0;
     this.workEnd = 0;
-    this.lastUnit = null;
+    this.hasLastUnit = false;
     this.lastMaxSpeedMmS = 0;
     this.lastProbe = false;
   }
