@@ -131,6 +131,10 @@ export class Planner {
   private lastUnitX = 0;
   private lastUnitY = 0;
   private lastUnitZ = 0;
+  /** Acceleration and axis speed limits along the last unit, while the limits are unchanged. */
+  private directionLimitsKnown = false;
+  private lastAccelMmS2 = 0;
+  private lastAxisMaxMmS = 0;
   private lastMaxSpeedMmS = 0;
   private lastProbe = false;
 
@@ -163,14 +167,32 @@ export class Planner {
     const ux = dx / distMm;
     const uy = dy / distMm;
     const uz = dz / distMm;
+    // Rasters repeat one direction move after move: the limits along it are then the last
+    // move's, and the junction is straight on (no limit, as junctionFor finds).
+    const sameDirection =
+      this.directionLimitsKnown &&
+      ux === this.lastUnitX &&
+      uy === this.lastUnitY &&
+      uz === this.lastUnitZ;
+    let accelMmS2: number;
+    let axisMaxMmS: number;
+    if (sameDirection) {
+      accelMmS2 = this.lastAccelMmS2;
+      axisMaxMmS = this.lastAxisMaxMmS;
+    } else {
+      accelMmS2 = this.limits.accelAlongMmS2(ux, uy, uz);
+      axisMaxMmS = this.limits.speedAlongMmS(ux, uy, uz);
+    }
     const joined = this.hasLastUnit && !this.lastProbe && !move.probe;
     let junctionMmS = 0;
     if (joined) {
-      junctionMmS = this.junctionFor(this.lastUnitX, this.lastUnitY, this.lastUnitZ, ux, uy, uz);
+      junctionMmS = sameDirection
+        ? Infinity
+        : this.junctionFor(this.lastUnitX, this.lastUnitY, this.lastUnitZ, ux, uy, uz);
     }
     // Positions are never mutated once made, so moves share their end/start objects.
-    const p = new PendingMove(move, startMm, distMm, this.limits.accelAlongMmS2(ux, uy, uz));
-    const maxSpeedMmS = this.nominalSpeedMmS(p, ux, uy, uz);
+    const p = new PendingMove(move, startMm, distMm, accelMmS2);
+    const maxSpeedMmS = this.nominalSpeedMmS(p, axisMaxMmS);
     const i = this.end;
     if (i === this.joined.length) this.grow();
     this.maxSpeedMmS[i] = maxSpeedMmS;
@@ -182,6 +204,9 @@ export class Planner {
     this.lastUnitX = ux;
     this.lastUnitY = uy;
     this.lastUnitZ = uz;
+    this.directionLimitsKnown = true;
+    this.lastAccelMmS2 = accelMmS2;
+    this.lastAxisMaxMmS = axisMaxMmS;
     this.lastMaxSpeedMmS = maxSpeedMmS;
     this.lastProbe = move.probe !== undefined;
     this.lastDistMm = distMm;
@@ -232,6 +257,7 @@ export class Planner {
   setPositionMm(p: VecMm): void {
     this.positionMmValue = { ...p };
     this.hasLastUnit = false;
+    this.directionLimitsKnown = false;
     this.lastMaxSpeedMmS = 0;
   }
 
@@ -247,6 +273,7 @@ export class Planner {
     this.lastUnitX = unit.x;
     this.lastUnitY = unit.y;
     this.lastUnitZ = unit.z;
+    this.directionLimitsKnown = false;
     // The motion so far sets no cap of its own: only the speed it has reached binds.
     this.lastMaxSpeedMmS = Infinity;
     this.lastProbe = false;
@@ -280,6 +307,7 @@ export class Planner {
   setSettings(settings: MotionSettings): void {
     this.settings = settings;
     this.limits = new DirectionLimits(settings);
+    this.directionLimitsKnown = false;
     this.recomputePending();
   }
 
@@ -297,12 +325,11 @@ export class Planner {
   }
 
   /**
-   * Speed the move asks for, after overrides, capped by the axes along its direction; records
+   * Speed the move asks for, after overrides, capped by the axes along its direction (axisMaxMmS); records
    * the programmed speed (no overrides) on the move too. As in Grbl, jogs, homing and probing
    * moves keep their feed whatever the feed override.
    */
-  private nominalSpeedMmS(p: PendingMove, ux: number, uy: number, uz: number): number {
-    const axisMaxMmS = this.limits.speedAlongMmS(ux, uy, uz);
+  private nominalSpeedMmS(p: PendingMove, axisMaxMmS: number): number {
     const m = p.source;
     if (m.rapid) {
       p.requestedSpeedMmS = axisMaxMmS;
@@ -438,7 +465,7 @@ export class Planner {
       const uy = (p.endMm.y - p.startMm.y) / p.distMm;
       const uz = (p.endMm.z - p.startMm.z) / p.distMm;
       p.accelMmS2 = this.limits.accelAlongMmS2(ux, uy, uz);
-      const maxSpeedMmS = this.nominalSpeedMmS(p, ux, uy, uz);
+      const maxSpeedMmS = this.nominalSpeedMmS(p, this.limits.speedAlongMmS(ux, uy, uz));
       const joined = this.joined[i] === 1;
       // The head's previous move is already final; its cap no longer binds the head's entry.
       if (i === this.head) {
@@ -471,6 +498,7 @@ export class Planner {
     this.headEntryMmS = 0;
     this.workEnd = 0;
     this.hasLastUnit = false;
+    this.directionLimitsKnown = false;
     this.lastMaxSpeedMmS = 0;
     this.lastProbe = false;
   }
