@@ -226,7 +226,10 @@ export class Planner {
     return this.lastDistMm;
   }
 
-  /** The job (or input) ends: plan the tail to a stop and return all remaining moves. */
+  /**
+   * The job (or input) ends: plan the tail to a stop and return all remaining moves (in the
+   * array push reuses: valid until the next call).
+   */
   flush(): readonly PlannedMove[] {
     const out = this.finalize(true);
     this.resetChain();
@@ -237,6 +240,7 @@ export class Planner {
    * Fixes the oldest pending move now, as if the path ended at rest after the last pending
    * one (always safe: it can still stop there), with the moves that then become final too.
    * For a caller that bounds its window: the plan is then no longer the full-lookahead optimum.
+   * The array is push's, reused: valid until the next call.
    */
   releaseOldest(): readonly PlannedMove[] {
     if (this.pendingCount() < 2) return NO_MOVES;
