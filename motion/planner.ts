@@ -123,9 +123,14 @@ export class Planner {
   private headEntryMmS = 0;
   /** W_end: work up to the end of the last pending move. */
   private workEnd = 0;
-  /** Monotone deque of pending indices with increasing J² + W (candidates for the min). */
-  private deque: number[] = [];
+  /**
+   * Monotone deque of pending indices with increasing J² + W (candidates for the min), in
+   * deque[dequeHead..dequeEnd): it never holds more entries than there are pending moves, so
+   * it fits the room of the per-move arrays and is compacted with them.
+   */
+  private deque = new Int32Array(INITIAL_SLOTS);
   private dequeHead = 0;
+  private dequeEnd = 0;
   /** Unit vector of the last pushed move, for the next junction; hasLastUnit: there is one. */
   private hasLastUnit = false;
   private lastUnitX = 0;
@@ -358,13 +363,11 @@ export class Planner {
 
   private pushCandidate(i: number): void {
     const value = this.candidateValue(i);
-    while (
-      this.deque.length > this.dequeHead &&
-      this.candidateValue(this.deque[this.deque.length - 1]) >= value
-    ) {
-      this.deque.pop();
-    }
-    this.deque.push(i);
+    const deque = this.deque;
+    let end = this.dequeEnd;
+    while (end > this.dequeHead && this.candidateValue(deque[end - 1]) >= value) end--;
+    deque[end] = i;
+    this.dequeEnd = end + 1;
   }
 
   /** Emits, in order, every pending move whose exit speed no future move can change. */
@@ -423,6 +426,7 @@ export class Planner {
     this.entryCapSq = grownCopy(this.entryCapSq, new Float64Array(slots));
     this.workBefore = grownCopy(this.workBefore, new Float64Array(slots));
     this.joined = grownCopy(this.joined, new Uint8Array(slots));
+    this.deque = grownCopy(this.deque, new Int32Array(slots));
   }
 
   /** Drops finalized moves from the front of the arrays once they make up half of them. */
@@ -436,9 +440,14 @@ export class Planner {
     this.joined.copyWithin(0, shift, length);
     this.head = 0;
     this.end = length - shift;
-    const kept = this.deque.slice(this.dequeHead).map((i) => i - shift);
-    this.deque = kept;
+    // Entries before the head are stale (finalize skips them lazily): drop them now.
+    const deque = this.deque;
+    let from = this.dequeHead;
+    while (from < this.dequeEnd && deque[from] < shift) from++;
+    let kept = 0;
+    for (let k = from; k < this.dequeEnd; k++) deque[kept++] = deque[k] - shift;
     this.dequeHead = 0;
+    this.dequeEnd = kept;
   }
 
   /** Subtracts the work before the head from all sums; differences stay the same. */
@@ -456,8 +465,8 @@ export class Planner {
   /** Re-derives speeds and caps of pending moves (after overrides or settings changed). */
   private recomputePending(): void {
     let work = this.head < this.end ? this.workBefore[this.head] : 0;
-    this.deque = [];
     this.dequeHead = 0;
+    this.dequeEnd = 0;
     let prevX = 0;
     let prevY = 0;
     let prevZ = 0;
@@ -497,8 +506,8 @@ export class Planner {
     this.tailMove = null;
     this.head = 0;
     this.end = 0;
-    this.deque = [];
     this.dequeHead = 0;
+    this.dequeEnd = 0;
     this.headEntryMmS = 0;
     this.workEnd = 0;
     this.hasLastUnit = false;
@@ -521,7 +530,7 @@ function capSq(
 }
 
 /** Copies from into the larger to and returns to. */
-function grownCopy<T extends Float64Array | Uint8Array>(from: T, to: T): T {
+function grownCopy<T extends Float64Array | Int32Array | Uint8Array>(from: T, to: T): T {
   to.set(from);
   return to;
 }
