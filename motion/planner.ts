@@ -39,7 +39,8 @@ const INITIAL_SLOTS = 64;
  * and time fields zero until they are final. The unit vector is derived when it is asked
  * for: only holds and cuts read it, and an object per move costs more than deriving it there.
  * Fields are `declare`d so that each is first written with its own type (a field first
- * defined as undefined would box every double stored into it anew).
+ * defined as undefined would box every double stored into it anew). `next` links the
+ * pending moves; it is null on every move handed out.
  */
 class PendingMove implements PlannedMove {
   declare line: number;
@@ -119,7 +120,7 @@ export class Planner {
   private readonly finalMoves: PlannedMove[] = [];
   /** Length of the last move pushed, mm (0 when it was dropped as too short). */
   private lastDistMm = 0;
-  /** Entry speed of pending[head], fixed by the move finalized before it. */
+  /** Entry speed of the head move, fixed by the move finalized before it. */
   private headEntryMmS = 0;
   /** W_end: work up to the end of the last pending move. */
   private workEnd = 0;
