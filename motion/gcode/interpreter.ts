@@ -123,6 +123,8 @@ export type WcsName = 'G54' | 'G55' | 'G56' | 'G57' | 'G58' | 'G59';
 const WCS_NAMES: readonly WcsName[] = ['G54', 'G55', 'G56', 'G57', 'G58', 'G59'];
 
 const MM_PER_INCH = 25.4;
+/** The words a plain G0/G1 line (see plainMove) may have. */
+const PLAIN_WORDS = WORD_F | WORD_S | WORD_X | WORD_Y | WORD_Z;
 /** Grbl's largest N word. */
 const MAX_LINE_NUMBER = 10_000_000;
 /** Start/target radius mismatch Grbl tolerates on IJK arcs (mm), and as a share of r. */
@@ -271,6 +273,7 @@ export class Interpreter {
     this.nextStart = nextLineStart(bytes, this.parser.lineEnd, end);
     this.clearActions();
     if (code === SKIP_LINE) return 0;
+    if (code === 0 && this.plainMove(b, line)) return this.outCount;
     const err = code === 0 ? this.check(b) : code;
     if (err !== 0) {
       this.errorCode = err;
@@ -299,6 +302,8 @@ export class Interpreter {
   private result(b: Block, code: number, line: number): LineResult {
     if (code === SKIP_LINE) return EMPTY_OK;
     if (code === 0) {
+      this.clearActions();
+      if (this.plainMove(b, line)) return this.takeResult();
       const err = this.check(b);
       if (err !== 0) return fail(line, err);
       this.clearActions();
@@ -422,6 +427,61 @@ export class Interpreter {
     this.g92.fill(0);
     this.toolLengthMm = 0;
     this.toolLengthDynamic = false;
+  }
+
+  /**
+   * check() and commit() at once for the common line: G0/G1 (given or modal) with axis
+   * words and at most F and S, in mm, G94, no other command. Most of a job is such lines,
+   * and all of check()'s and commit()'s other cases cost branches on each of them. Returns
+   * false, having changed nothing, for any other line or any line that would be refused;
+   * the general path then handles it (with the same arithmetic, so the same results).
+   */
+  private plainMove(b: Block, line: number): boolean {
+    const cb = b.commandBits;
+    const vb = b.valueBits;
+    if ((vb & ~PLAIN_WORDS) !== 0 || b.axisBits === 0 || this.inches || this.inverseTime) {
+      return false;
+    }
+    let motion = this.motion;
+    if (cb !== 0) {
+      if (cb !== GROUP_MOTION) return false;
+      motion = b.motion;
+    }
+    if (motion !== MOTION_LINEAR && motion !== MOTION_RAPID) return false;
+    const feed = (vb & WORD_F) !== 0 ? b.f : this.feed;
+    if (feed === 0 && motion === MOTION_LINEAR) return false;
+    const target = this.target;
+    const pos = this.pos;
+    const xyz = b.xyz;
+    const axisBits = b.axisBits;
+    if (this.incremental) {
+      for (let k = 0; k < 3; k++)
+        target[k] = (axisBits & (1 << k)) === 0 ? pos[k] : pos[k] + xyz[k];
+    } else {
+      const wcs = this.wcs;
+      const wcsBase = this.wcsIndex * 3;
+      const g92 = this.g92;
+      // The same sums as check(), term for term (+ 0 turns -0 into 0 there too).
+      target[0] = (axisBits & 1) === 0 ? pos[0] : xyz[0] + wcs[wcsBase] + g92[0] + 0;
+      target[1] = (axisBits & 2) === 0 ? pos[1] : xyz[1] + wcs[wcsBase + 1] + g92[1] + 0;
+      target[2] =
+        (axisBits & 4) === 0 ? pos[2] : xyz[2] + wcs[wcsBase + 2] + g92[2] + this.toolLengthMm;
+    }
+    if (this.beyondReach(target)) return false;
+
+    // Committed from here on: commit()'s steps for this case, in its order.
+    this.feed = feed;
+    if ((vb & WORD_S) !== 0) {
+      const speedRpm = b.s;
+      if (speedRpm !== this.speedRpm) {
+        this.speedRpm = speedRpm;
+        this.spindle = this.spindleState(this.spindleCode, speedRpm);
+        if (this.spindleCode !== 5) this.push({ kind: 'spindle', line, spindle: this.spindle });
+      }
+    }
+    this.motion = motion;
+    this.moveTo(target, line, motion === MOTION_RAPID, null);
+    return true;
   }
 
   /**
