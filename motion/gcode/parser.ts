@@ -46,6 +46,8 @@ const {
   toolLength: AXIS_CMD_TOOL_LENGTH,
 } = AXIS_CMD;
 const { setCoordData: NON_MODAL_SET_COORD_DATA } = NON_MODAL;
+// The fast path in parse() finds an axis word's bit as WORD_X << axis.
+if (WORD_Y !== WORD_X << 1 || WORD_Z !== WORD_X << 2) throw new Error('X Y Z word bits apart');
 const { none: MOTION_NONE } = MOTION;
 
 /** parse() result for a line that is to be ignored as a whole (`%`, or a deleted block). */
@@ -71,6 +73,10 @@ const CH_9 = 57;
 const CH_LF = 10;
 const CH_CR = 13;
 const CH_PAREN_CLOSE = 41;
+const CH_G = 71;
+const CH_M = 77;
+const CH_X = 88;
+const CH_Z = 90;
 /** The byte-order mark U+FEFF in UTF-8 (EF BB BF): a blank wherever it appears. */
 const BOM_0 = 0xef;
 const BOM_1 = 0xbb;
@@ -131,9 +137,31 @@ export class BlockParser {
       i = this.readNumber(bytes, i + 1, end);
       if (i < 0) return this.stop(bytes, start, end, ERR.badNumberFormat);
       const value = this.numberValue;
+      // The words of nearly every line (X Y Z, and G0/G1) are stored here; anything else,
+      // a repeat or a conflict included, goes to the word's own function.
+      if (c >= CH_X && c <= CH_Z) {
+        const axis = c - CH_X;
+        const bit = WORD_X << axis;
+        if ((b.valueBits & bit) === 0) {
+          b.xyz[axis] = value;
+          b.axisBits |= 1 << axis;
+          b.valueBits |= bit;
+          continue;
+        }
+      } else if (
+        c === CH_G &&
+        (value === 1 || value === 0) &&
+        b.axisCommand === AXIS_CMD_NONE &&
+        (b.commandBits & GROUP_MOTION) === 0
+      ) {
+        b.axisCommand = AXIS_CMD_MOTION;
+        b.motion = value;
+        b.commandBits |= GROUP_MOTION;
+        continue;
+      }
       let err: number;
-      if (c === 71) err = gWord(b, value);
-      else if (c === 77) err = mWord(b, value);
+      if (c === CH_G) err = gWord(b, value);
+      else if (c === CH_M) err = mWord(b, value);
       else err = valueWord(b, c, value);
       if (err !== 0) return this.stop(bytes, start, end, err);
     }
