@@ -73,8 +73,10 @@ const CH_9 = 57;
 const CH_LF = 10;
 const CH_CR = 13;
 const CH_PAREN_CLOSE = 41;
+const CH_F = 70;
 const CH_G = 71;
 const CH_M = 77;
+const CH_S = 83;
 const CH_X = 88;
 const CH_Z = 90;
 /** The byte-order mark U+FEFF in UTF-8 (EF BB BF): a blank wherever it appears. */
@@ -137,7 +139,7 @@ export class BlockParser {
       i = this.readNumber(bytes, i + 1, end);
       if (i < 0) return this.stop(bytes, start, end, ERR.badNumberFormat);
       const value = this.numberValue;
-      // The words of nearly every line (X Y Z, and G0/G1) are stored here; anything else,
+      // The words of nearly every line (X Y Z, F S, and G0/G1) are stored here; anything else,
       // a repeat or a conflict included, goes to the word's own function.
       if (c >= CH_X && c <= CH_Z) {
         const axis = c - CH_X;
@@ -145,6 +147,14 @@ export class BlockParser {
         if ((b.valueBits & bit) === 0) {
           b.xyz[axis] = value;
           b.axisBits |= 1 << axis;
+          b.valueBits |= bit;
+          continue;
+        }
+      } else if (c === CH_S || c === CH_F) {
+        const bit = c === CH_S ? WORD_S : WORD_F;
+        if ((b.valueBits & bit) === 0 && value >= 0) {
+          if (c === CH_S) b.s = value;
+          else b.f = value;
           b.valueBits |= bit;
           continue;
         }
