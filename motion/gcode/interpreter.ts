@@ -182,8 +182,9 @@ export class Interpreter {
   private tool = 0;
   /** One frozen state per (M3/M4/M5, S): raster jobs switch S on nearly every line. */
   private readonly spindleStates: Map<number, SpindleState>[] = [new Map(), new Map(), new Map()];
-  private readonly smallSpindleStates: (SpindleState | undefined)[][] = [0, 1, 2].map(() =>
-    new Array<SpindleState | undefined>(SMALL_SPEEDS).fill(undefined),
+  /** The states of whole speeds below SMALL_SPEEDS, at (code - 3) * SMALL_SPEEDS + speed. */
+  private readonly smallSpindleStates = new Array<SpindleState | undefined>(3 * SMALL_SPEEDS).fill(
+    undefined,
   );
   /** Shared by every move until the spindle state changes; never mutated. */
   private spindle: SpindleState = this.spindleState(5, 0);
@@ -450,24 +451,29 @@ export class Interpreter {
     if (motion !== MOTION_LINEAR && motion !== MOTION_RAPID) return false;
     const feed = (vb & WORD_F) !== 0 ? b.f : this.feed;
     if (feed === 0 && motion === MOTION_LINEAR) return false;
-    const target = this.target;
     const pos = this.pos;
     const xyz = b.xyz;
     const axisBits = b.axisBits;
+    let x = pos[0];
+    let y = pos[1];
+    let z = pos[2];
     if (this.incremental) {
-      for (let k = 0; k < 3; k++)
-        target[k] = (axisBits & (1 << k)) === 0 ? pos[k] : pos[k] + xyz[k];
+      if ((axisBits & 1) !== 0) x += xyz[0];
+      if ((axisBits & 2) !== 0) y += xyz[1];
+      if ((axisBits & 4) !== 0) z += xyz[2];
     } else {
       const wcs = this.wcs;
       const wcsBase = this.wcsIndex * 3;
       const g92 = this.g92;
       // The same sums as check(), term for term (+ 0 turns -0 into 0 there too).
-      target[0] = (axisBits & 1) === 0 ? pos[0] : xyz[0] + wcs[wcsBase] + g92[0] + 0;
-      target[1] = (axisBits & 2) === 0 ? pos[1] : xyz[1] + wcs[wcsBase + 1] + g92[1] + 0;
-      target[2] =
-        (axisBits & 4) === 0 ? pos[2] : xyz[2] + wcs[wcsBase + 2] + g92[2] + this.toolLengthMm;
+      if ((axisBits & 1) !== 0) x = xyz[0] + wcs[wcsBase] + g92[0] + 0;
+      if ((axisBits & 2) !== 0) y = xyz[1] + wcs[wcsBase + 1] + g92[1] + 0;
+      if ((axisBits & 4) !== 0) z = xyz[2] + wcs[wcsBase + 2] + g92[2] + this.toolLengthMm;
     }
-    if (this.beyondReach(target)) return false;
+    const reach = this.reachMm;
+    if (!(Math.abs(x) <= reach[0] && Math.abs(y) <= reach[1] && Math.abs(z) <= reach[2])) {
+      return false;
+    }
 
     // Committed from here on: commit()'s steps for this case, in its order.
     this.feed = feed;
@@ -480,7 +486,12 @@ export class Interpreter {
       }
     }
     this.motion = motion;
-    this.moveTo(target, line, motion === MOTION_RAPID, null);
+    // moveTo() in G94.
+    if (x === pos[0] && y === pos[1] && z === pos[2]) return true;
+    this.pushMove(line, x, y, z, motion === MOTION_RAPID, feed, undefined, undefined);
+    pos[0] = x;
+    pos[1] = y;
+    pos[2] = z;
     return true;
   }
 
@@ -819,25 +830,37 @@ export class Interpreter {
 
   /** The shared frozen state for a spindle code (3, 4, 5) and speed. */
   private spindleState(spindleCode: number, speedRpm: number): SpindleState {
+    // Whole small speeds (a laser's S0..S1000) index an array: cheaper than a Map lookup.
+    // S-0 is not one of them (it would index S0's state).
+    if (
+      speedRpm >= 0 &&
+      speedRpm < SMALL_SPEEDS &&
+      Math.trunc(speedRpm) === speedRpm &&
+      (speedRpm !== 0 || 1 / speedRpm > 0)
+    ) {
+      const state = this.smallSpindleStates[(spindleCode - 3) * SMALL_SPEEDS + speedRpm];
+      if (state !== undefined) return state;
+    }
+    return this.newSpindleState(spindleCode, speedRpm);
+  }
+
+  /** spindleState() for a state not in the array: from the map, or made (and kept). */
+  private newSpindleState(spindleCode: number, speedRpm: number): SpindleState {
     const mode = SPINDLE_MODES[spindleCode];
     // Map keys equate -0 and 0; S-0 keeps its own (uncached) state, as before.
     if (speedRpm === 0 && 1 / speedRpm < 0) return Object.freeze({ mode, speedRpm });
-    // Whole small speeds (a laser's S0..S1000) index an array: cheaper than a Map lookup.
     const small = speedRpm >= 0 && speedRpm < SMALL_SPEEDS && Math.trunc(speedRpm) === speedRpm;
     if (small) {
-      const state = this.smallSpindleStates[spindleCode - 3][speedRpm];
-      if (state !== undefined) return state;
+      const state = Object.freeze({ mode, speedRpm });
+      this.smallSpindleStates[(spindleCode - 3) * SMALL_SPEEDS + speedRpm] = state;
+      return state;
     }
     const states = this.spindleStates[spindleCode - 3];
     let state = states.get(speedRpm);
     if (state === undefined) {
       state = Object.freeze({ mode, speedRpm });
-      if (small) {
-        this.smallSpindleStates[spindleCode - 3][speedRpm] = state;
-      } else {
-        if (states.size >= MAX_CACHED_SPEEDS) states.clear();
-        states.set(speedRpm, state);
-      }
+      if (states.size >= MAX_CACHED_SPEEDS) states.clear();
+      states.set(speedRpm, state);
     }
     return state;
   }
