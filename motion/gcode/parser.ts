@@ -57,6 +57,8 @@ export const SKIP_LINE = -1;
 const MAX_TOOL_NUMBER = 255;
 
 const POW10: readonly number[] = Array.from({ length: 23 }, (_, k) => 10 ** k);
+/** Digits readNumber's fast path takes: 999,999,999 is the largest such mantissa, an int32. */
+const FAST_DIGITS = 9;
 /** Beyond this many significant digits the mantissa is no longer an exact integer. */
 const MANTISSA_LIMIT = 1e15;
 
@@ -185,17 +187,18 @@ export class BlockParser {
 
   /** Read a signed decimal (no exponent) from start; returns the index after it, or -1. */
   private readNumber(bytes: Uint8Array, start: number, end: number): number {
-    // Fast path for the usual packed form ("-12.345"): optional minus, at most 15 digits
+    // Fast path for the usual packed form ("-12.345"): optional minus, at most 9 digits
     // with one dot, then a character that cannot continue the number. Anything else
     // (a plus sign, blanks or comments inside, long digit strings) takes the general path.
     let i = start;
     let c = i < end ? bytes[i] : 0;
     const negative = c === CH_MINUS;
     if (negative) c = ++i < end ? bytes[i] : 0;
+    // Up to FAST_DIGITS digits the mantissa is an exact int32: integer arithmetic.
     let mantissa = 0;
     let digits = 0;
     while (c >= CH_0 && c <= CH_9) {
-      mantissa = mantissa * 10 + (c - CH_0);
+      mantissa = (mantissa * 10 + (c - CH_0)) | 0;
       digits++;
       c = ++i < end ? bytes[i] : 0;
     }
@@ -203,13 +206,13 @@ export class BlockParser {
     if (c === CH_DOT) {
       c = ++i < end ? bytes[i] : 0;
       while (c >= CH_0 && c <= CH_9) {
-        mantissa = mantissa * 10 + (c - CH_0);
+        mantissa = (mantissa * 10 + (c - CH_0)) | 0;
         fractionDigits++;
         c = ++i < end ? bytes[i] : 0;
       }
       digits += fractionDigits;
     }
-    if (digits === 0 || digits > 15) return this.readNumberSlow(bytes, start, end);
+    if (digits === 0 || digits > FAST_DIGITS) return this.readNumberSlow(bytes, start, end);
     if (c <= 32 || c === CH_PAREN_OPEN || c === CH_SLASH || c === BOM_0) {
       // Blanks may hide more of the number ("X1 2.5" is X12.5, as Grbl strips them first).
       i = skipBlank(bytes, i, end);
