@@ -119,7 +119,6 @@ export class BlockParser {
       if (c === CH_SLASH && blockDelete) return this.stop(bytes, start, end, SKIP_LINE);
     }
     for (;;) {
-      i = skipBlank(bytes, i, end);
       if (i >= end) {
         this.lineEnd = end;
         return 0;
@@ -127,6 +126,12 @@ export class BlockParser {
       let c = bytes[i];
       if (c >= 97 && c <= 122) c -= 32;
       if (c < 65 || c > 90) {
+        // Blanks before a word (readNumber passes those after a number already).
+        const next = skipBlank(bytes, i, end);
+        if (next !== i) {
+          i = next;
+          continue;
+        }
         if (c === CH_LF || c === CH_CR) {
           this.lineEnd = i;
           return 0;
