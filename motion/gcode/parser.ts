@@ -106,17 +106,21 @@ export class BlockParser {
   parse(bytes: Uint8Array, start: number, end: number, b: Block, blockDelete: boolean): number {
     b.reset();
     let i = start;
-    // Leading whitespace (and a BOM) only: `%`, `$` and `/` count as the first character.
-    for (;;) {
-      while (i < end && bytes[i] <= 32 && bytes[i] !== CH_LF && bytes[i] !== CH_CR) i++;
-      if (!isBom(bytes, i, end)) break;
-      i += 3;
-    }
-    if (i < end) {
-      const c = bytes[i];
-      if (c === CH_PERCENT) return this.stop(bytes, start, end, SKIP_LINE);
-      if (c === CH_DOLLAR) return this.stop(bytes, start, end, ERR.invalidStatement);
-      if (c === CH_SLASH && blockDelete) return this.stop(bytes, start, end, SKIP_LINE);
+    // A line that starts with a letter (nearly all) needs none of the first-character checks.
+    const first = i < end ? bytes[i] : 0;
+    if (first < 65 || first > 122) {
+      // Leading whitespace (and a BOM) only: `%`, `$` and `/` count as the first character.
+      for (;;) {
+        while (i < end && bytes[i] <= 32 && bytes[i] !== CH_LF && bytes[i] !== CH_CR) i++;
+        if (!isBom(bytes, i, end)) break;
+        i += 3;
+      }
+      if (i < end) {
+        const c = bytes[i];
+        if (c === CH_PERCENT) return this.stop(bytes, start, end, SKIP_LINE);
+        if (c === CH_DOLLAR) return this.stop(bytes, start, end, ERR.invalidStatement);
+        if (c === CH_SLASH && blockDelete) return this.stop(bytes, start, end, SKIP_LINE);
+      }
     }
     for (;;) {
       if (i >= end) {
