@@ -204,21 +204,23 @@ export class BlockParser {
     const negative = c === CH_MINUS;
     if (negative) c = ++i < end ? bytes[i] : 0;
     // Up to FAST_DIGITS digits the mantissa is an exact int32: integer arithmetic.
+    // Digit counts come from the indices; (c - '0') >>> 0 <= 9 tests for a digit at once.
     let mantissa = 0;
-    let digits = 0;
-    while (c >= CH_0 && c <= CH_9) {
+    const intStart = i;
+    while ((c - CH_0) >>> 0 <= 9) {
       mantissa = (mantissa * 10 + (c - CH_0)) | 0;
-      digits++;
       c = ++i < end ? bytes[i] : 0;
     }
+    let digits = i - intStart;
     let fractionDigits = 0;
     if (c === CH_DOT) {
       c = ++i < end ? bytes[i] : 0;
-      while (c >= CH_0 && c <= CH_9) {
+      const fractionStart = i;
+      while ((c - CH_0) >>> 0 <= 9) {
         mantissa = (mantissa * 10 + (c - CH_0)) | 0;
-        fractionDigits++;
         c = ++i < end ? bytes[i] : 0;
       }
+      fractionDigits = i - fractionStart;
       digits += fractionDigits;
     }
     if (digits === 0 || digits > FAST_DIGITS) return this.readNumberSlow(bytes, start, end);
