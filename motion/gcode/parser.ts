@@ -46,8 +46,6 @@ const {
   toolLength: AXIS_CMD_TOOL_LENGTH,
 } = AXIS_CMD;
 const { setCoordData: NON_MODAL_SET_COORD_DATA } = NON_MODAL;
-// The fast path in parse() finds an axis word's bit as WORD_X << axis.
-if (WORD_Y !== WORD_X << 1 || WORD_Z !== WORD_X << 2) throw new Error('X Y Z word bits apart');
 const { none: MOTION_NONE } = MOTION;
 
 /** parse() result for a line that is to be ignored as a whole (`%`, or a deleted block). */
@@ -154,6 +152,7 @@ export class BlockParser {
       // a repeat or a conflict included, goes to the word's own function.
       if (c >= CH_X && c <= CH_Z) {
         const axis = c - CH_X;
+        // WORD has x, y, z on consecutive bits.
         const bit = WORD_X << axis;
         if ((b.valueBits & bit) === 0) {
           b.xyz[axis] = value;
