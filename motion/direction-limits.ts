@@ -5,19 +5,23 @@
 // directions per move, where looking the axes up by name each time shows in the profile.
 import type { MotionSettings } from './types.js';
 
-/** Axis speed and acceleration limits of one settings object, projected onto directions. */
+/**
+ * Axis speed and acceleration limits of one settings object, projected onto directions. The
+ * fields are `declare`d: set first in the constructor, they keep an unboxed-number shape (a
+ * field first defined as undefined would be read through a type check each time).
+ */
 export class DirectionLimits {
-  private readonly rateXMmS: number;
-  private readonly rateYMmS: number;
-  private readonly rateZMmS: number;
-  private readonly accelXMmS2: number;
-  private readonly accelYMmS2: number;
-  private readonly accelZMmS2: number;
-  private readonly spmX: number;
-  private readonly spmY: number;
-  private readonly spmZ: number;
-  private readonly coreXy: boolean;
-  private readonly maxStepRateHz: number;
+  declare private readonly rateXMmS: number;
+  declare private readonly rateYMmS: number;
+  declare private readonly rateZMmS: number;
+  declare private readonly accelXMmS2: number;
+  declare private readonly accelYMmS2: number;
+  declare private readonly accelZMmS2: number;
+  declare private readonly spmX: number;
+  declare private readonly spmY: number;
+  declare private readonly spmZ: number;
+  declare private readonly coreXy: boolean;
+  declare private readonly maxStepRateHz: number;
 
   constructor(settings: MotionSettings) {
     this.spmX = settings.axes.x.stepsPerMm;

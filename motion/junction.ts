@@ -16,6 +16,18 @@ export function junctionSpeedMmS(
 ): number {
   // cosTheta is the cosine of the angle between the reversed incoming and the outgoing path.
   const cosTheta = -(prevUnit.x * nextUnit.x + prevUnit.y * nextUnit.y + prevUnit.z * nextUnit.z);
+  return junctionSpeedAtCosMmS(cosTheta, accelMmS2, junctionDeviationMm);
+}
+
+/**
+ * junctionSpeedMmS from cosTheta = −(prevUnit · nextUnit), for a caller that keeps its unit
+ * vectors as plain numbers rather than objects.
+ */
+export function junctionSpeedAtCosMmS(
+  cosTheta: number,
+  accelMmS2: number,
+  junctionDeviationMm: number,
+): number {
   const sinHalfTheta = Math.sqrt(Math.max(0, 0.5 * (1 - cosTheta)));
   if (sinHalfTheta >= 1 - 1e-12) return Infinity;
   if (sinHalfTheta <= 0) return 0;

@@ -36,13 +36,15 @@ export const Q_TWO_ACCEL_FIRST_MM_S2 = 22;
 /** Doubles per move. */
 export const Q_STRIDE = 23;
 
-const MOTORS = 3;
-
 /** Moves in order with their step-timing coefficients; index 0 is the oldest kept. */
 export class MoveQueue {
   /** Records of moves 0..length-1, Q_STRIDE doubles each. */
   data = new Float64Array(64 * Q_STRIDE);
-  /** The planned moves themselves (for holds and positions), parallel to data. */
+  /**
+   * The planned moves themselves (for holds and positions), parallel to data; entries from
+   * length on are spare slots. dropFront does not shorten the array: V8 would trim its store,
+   * and growing it back costs a copy every few moves.
+   */
   readonly moves: PlannedMove[] = [];
   length = 0;
 
@@ -52,27 +54,37 @@ export class MoveQueue {
    */
   push(move: PlannedMove, startUs: number, p0: Float64Array, pEnd: Float64Array): number {
     const index = this.length;
-    if ((index + 1) * Q_STRIDE > this.data.length) {
-      const grown = new Float64Array(this.data.length * 2);
-      grown.set(this.data);
-      this.data = grown;
-    }
+    if ((index + 1) * Q_STRIDE > this.data.length) this.grow();
+    // Small enough to inline: the start goes into the record here, and record() takes it
+    // from there (a double passed to a call that does not inline is boxed: one allocation).
+    this.data[index * Q_STRIDE + Q_START_US] = startUs;
+    this.record(move, index, p0, pEnd);
+    this.moves[index] = move;
+    this.length = index + 1;
+    return index;
+  }
+
+  private grow(): void {
+    const grown = new Float64Array(this.data.length * 2);
+    grown.set(this.data);
+    this.data = grown;
+  }
+
+  /** Fills record index (its start already set) with the move's step-timing coefficients. */
+  private record(move: PlannedMove, index: number, p0: Float64Array, pEnd: Float64Array): void {
     const d = this.data;
     const base = index * Q_STRIDE;
+    const startUs = d[base + Q_START_US];
     const distMm = move.distMm;
-    for (let m = 0; m < MOTORS; m++) {
-      const deltaSteps = pEnd[m] - p0[m];
-      const at = base + Q_MOTOR + 3 * m;
-      d[at] = p0[m];
-      d[at + 1] = deltaSteps !== 0 && distMm > 0 ? distMm / deltaSteps : 0;
-      d[at + 2] = Math.floor(pEnd[m] + 0.5);
-    }
+    // Unrolled (the calls inline): a loop over the motors costs a few ns more per move.
+    putMotor(d, base + Q_MOTOR, p0[0], pEnd[0], distMm);
+    putMotor(d, base + Q_MOTOR + 3, p0[1], pEnd[1], distMm);
+    putMotor(d, base + Q_MOTOR + 6, p0[2], pEnd[2], distMm);
     const v0 = move.startSpeedMmS;
     const vc = move.cruiseSpeedMmS;
     const accelTimeS = move.accelTimeS;
     const cruiseStartMm = 0.5 * (v0 + vc) * accelTimeS;
     const cruiseUsPerMm = vc > 0 ? US_PER_S / vc : 0;
-    d[base + Q_START_US] = startUs;
     d[base + Q_END_US] = startUs + (accelTimeS + move.cruiseTimeS + move.decelTimeS) * US_PER_S;
     d[base + Q_DIST_MM] = distMm;
     d[base + Q_CRUISE_START_MM] = cruiseStartMm;
@@ -86,9 +98,6 @@ export class MoveQueue {
     d[base + Q_CRUISE_BASE_US] = startUs + accelTimeS * US_PER_S - cruiseStartMm * cruiseUsPerMm;
     d[base + Q_CRUISE_US_PER_MM] = cruiseUsPerMm;
     d[base + Q_DECEL_BASE_US] = startUs + (accelTimeS + move.cruiseTimeS) * US_PER_S;
-    this.moves[index] = move;
-    this.length = index + 1;
-    return index;
   }
 
   /** Absolute start time of move i, µs. */
@@ -104,9 +113,18 @@ export class MoveQueue {
   /** Forgets the first count moves; the others move down by count. */
   dropFront(count: number): void {
     const kept = this.length - count;
-    this.data.copyWithin(0, count * Q_STRIDE, this.length * Q_STRIDE);
-    this.moves.copyWithin(0, count, this.length);
-    this.moves.length = kept;
+    if (kept <= 0) {
+      this.clear();
+      return;
+    }
+    const moves = this.moves;
+    const length = this.length;
+    this.data.copyWithin(0, count * Q_STRIDE, length * Q_STRIDE);
+    // Plain loops: Array.prototype.copyWithin and fill are generic builtins, many times slower.
+    for (let i = 0; i < kept; i++) moves[i] = moves[i + count];
+    // The freed slots repeat a kept move, so that they hold on to no dropped one.
+    const keptMove = moves[0];
+    for (let i = kept; i < length; i++) moves[i] = keptMove;
     this.length = kept;
   }
 
@@ -115,4 +133,18 @@ export class MoveQueue {
     this.moves.length = 0;
     this.length = 0;
   }
+}
+
+/** Writes a motor's fields of a record at d[at]: start, mm of path per step, end step. */
+function putMotor(
+  d: Float64Array,
+  at: number,
+  fromSteps: number,
+  toSteps: number,
+  distMm: number,
+): void {
+  const deltaSteps = toSteps - fromSteps;
+  d[at] = fromSteps;
+  d[at + 1] = deltaSteps !== 0 && distMm > 0 ? distMm / deltaSteps : 0;
+  d[at + 2] = Math.floor(toSteps + 0.5);
 }

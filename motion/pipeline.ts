@@ -93,7 +93,6 @@ const DEFAULT_CHUNK_US = 250_000;
 /** Errors, pauses and ends listed in the statistics (they are all counted). */
 const MAX_LISTED = 1000;
 const US_PER_S = 1e6;
-const MIN_MOVE_MM = 1e-9;
 
 /** Motor positions (steps, rounded to nearest) at a machine position. */
 function startSteps(settings: MotionSettings, positionMm: VecMm): number[] {
@@ -111,9 +110,10 @@ export class MotionPipeline {
   private readonly stopOnSpindleChange: boolean;
   private readonly maxErrorsKept: number;
   private readonly chunkUs: number;
-  private readonly positionMm: VecMm;
-  private readonly minMm: VecMm;
-  private readonly maxMm: VecMm;
+  /** End of the last move: the move's own target (positions are never mutated once made). */
+  private lastEndMm: VecMm;
+  /** Box around the path so far: min x, y, z then max x, y, z (unboxed, unlike object fields). */
+  private readonly boxMm = new Float64Array(6);
   private hasMoves = false;
   private lastMotionLine = -1;
   /** Job time minus step-generator time, µs: dwells, and the generator's rests (see alignTimeline). */
@@ -141,9 +141,8 @@ export class MotionPipeline {
             chunkUs: this.chunkUs,
             startSteps: startSteps(settings, startMm),
           });
-    this.positionMm = { ...startMm };
-    this.minMm = { ...startMm };
-    this.maxMm = { ...startMm };
+    this.lastEndMm = { ...startMm };
+    this.boxMm.set([startMm.x, startMm.y, startMm.z, startMm.x, startMm.y, startMm.z]);
     this.stats = {
       lines: 0,
       moves: 0,
@@ -217,7 +216,10 @@ export class MotionPipeline {
     const s = this.stats;
     s.motionTimeS = this.motionTimeS;
     s.durationS = this.motionTimeS + s.dwellS;
-    s.boundsMm = this.hasMoves ? { min: { ...this.minMm }, max: { ...this.maxMm } } : null;
+    const box = this.boxMm;
+    s.boundsMm = this.hasMoves
+      ? { min: { x: box[0], y: box[1], z: box[2] }, max: { x: box[3], y: box[4], z: box[5] } }
+      : null;
     s.finalPositionMm = this.interpreter.positionMm();
     s.finalWorkPositionMm = this.interpreter.workPositionMm();
     if (this.stepper !== null) {
@@ -265,17 +267,17 @@ export class MotionPipeline {
   }
 
   private move(move: LinearMove): void {
-    const p = this.positionMm;
-    const t = move.targetMm;
-    const dx = t.x - p.x;
-    const dy = t.y - p.y;
-    const dz = t.z - p.z;
-    const distMm = Math.sqrt(dx * dx + dy * dy + dz * dz);
+    // The planner measures the move (one square root per move, not two); the moves it
+    // finalizes reach their listeners after this move's onMove, as they always did.
+    const planned = this.planner.push(move);
+    const distMm = this.planner.lastPushedDistMm();
     // A move that goes nowhere is no move (Grbl drops zero-step blocks; so does the planner).
-    if (distMm < MIN_MOVE_MM) {
-      this.takePlanned(this.planner.push(move));
+    if (distMm === 0) {
+      this.takePlanned(planned);
       return;
     }
+    const p = this.lastEndMm;
+    const t = move.targetMm;
     const s = this.stats;
     s.moves++;
     if (move.rapid) {
@@ -292,16 +294,18 @@ export class MotionPipeline {
     }
     this.options.onMove?.(move, { x: p.x, y: p.y, z: p.z });
     this.hasMoves = true;
-    if (t.x < this.minMm.x) this.minMm.x = t.x;
-    if (t.y < this.minMm.y) this.minMm.y = t.y;
-    if (t.z < this.minMm.z) this.minMm.z = t.z;
-    if (t.x > this.maxMm.x) this.maxMm.x = t.x;
-    if (t.y > this.maxMm.y) this.maxMm.y = t.y;
-    if (t.z > this.maxMm.z) this.maxMm.z = t.z;
-    p.x = t.x;
-    p.y = t.y;
-    p.z = t.z;
-    this.takePlanned(this.planner.push(move));
+    const box = this.boxMm;
+    const x = t.x;
+    const y = t.y;
+    const z = t.z;
+    if (x < box[0]) box[0] = x;
+    if (y < box[1]) box[1] = y;
+    if (z < box[2]) box[2] = z;
+    if (x > box[3]) box[3] = x;
+    if (y > box[4]) box[4] = y;
+    if (z > box[5]) box[5] = z;
+    this.lastEndMm = t;
+    this.takePlanned(planned);
   }
 
   /** Lets the planner bring everything to rest, then times what is left. */

@@ -13,9 +13,16 @@
 // suffix minimum is a sliding-window minimum kept in a monotone deque: O(1) amortized per
 // move, and the result is identical to a full lookahead over the whole job.
 import { DirectionLimits } from './direction-limits.js';
-import { junctionSpeedMmS } from './junction.js';
+import { junctionSpeedAtCosMmS } from './junction.js';
 import { writeTrapezoid } from './trapezoid.js';
-import type { LinearMove, MotionSettings, PlannedMove, VecMm } from './types.js';
+import type {
+  LinearMove,
+  MotionSettings,
+  PlannedMove,
+  ProbeMode,
+  SpindleState,
+  VecMm,
+} from './types.js';
 
 /** Moves shorter than this are dropped (Grbl drops zero-step blocks likewise). */
 const MIN_MOVE_MM = 1e-9;
@@ -24,25 +31,65 @@ const REBASE_WORK = 1e6;
 /** What push and flush return when no move became final: shared, never written. */
 const NO_MOVES: readonly PlannedMove[] = Object.freeze([]);
 
-interface PendingMove {
-  source: LinearMove;
-  startMm: VecMm;
-  endMm: VecMm;
-  distMm: number;
-  unit: VecMm;
-  accelMmS2: number;
-  /** Junction-deviation speed with the previous move (before speed caps); 0 after rest. */
-  junctionMmS: number;
-  /** Whether the previous move is joined (false: this move starts from rest). */
-  joined: boolean;
-  /** Nominal speed with overrides and axis caps. */
-  maxSpeedMmS: number;
-  /** The line's own speed, capped by the axes, without overrides (laser M4 power's base). */
-  programmedSpeedMmS: number;
-  /** Entry cap J squared. */
-  entryCapSq: number;
-  /** Work before this move (W). */
-  workBefore: number;
+/** Initial room per typed array of the pending window; it doubles when a job needs more. */
+const INITIAL_SLOTS = 64;
+
+/**
+ * A move from push on: already the PlannedMove it becomes (one object per move), its speed
+ * and time fields zero until they are final. The unit vector is derived when it is asked
+ * for: only holds and cuts read it, and an object per move costs more than deriving it there.
+ * Fields are `declare`d so that each is first written with its own type (a field first
+ * defined as undefined would box every double stored into it anew). `next` links the
+ * pending moves; it is null on every move handed out.
+ */
+class PendingMove implements PlannedMove {
+  declare line: number;
+  declare startMm: VecMm;
+  declare endMm: VecMm;
+  declare distMm: number;
+  declare accelMmS2: number;
+  declare startSpeedMmS: number;
+  declare cruiseSpeedMmS: number;
+  declare endSpeedMmS: number;
+  declare accelTimeS: number;
+  declare cruiseTimeS: number;
+  declare decelTimeS: number;
+  declare requestedSpeedMmS: number;
+  declare rapid: boolean;
+  declare spindle: SpindleState;
+  declare probe: ProbeMode | undefined;
+  declare source: LinearMove;
+  /** The move pushed after this one while this one is pending; null once it is final. */
+  declare next: PendingMove | null;
+
+  constructor(source: LinearMove, startMm: VecMm, distMm: number, accelMmS2: number) {
+    this.line = source.line;
+    this.startMm = startMm;
+    this.endMm = source.targetMm;
+    this.distMm = distMm;
+    this.accelMmS2 = accelMmS2;
+    this.startSpeedMmS = 0;
+    this.cruiseSpeedMmS = 0;
+    this.endSpeedMmS = 0;
+    this.accelTimeS = 0;
+    this.cruiseTimeS = 0;
+    this.decelTimeS = 0;
+    this.requestedSpeedMmS = 0;
+    this.rapid = source.rapid;
+    this.spindle = source.spindle;
+    this.probe = source.probe;
+    this.source = source;
+    this.next = null;
+  }
+
+  /** Unit vector of the move, the same numbers push derived it from. */
+  get unit(): VecMm {
+    return {
+      x: (this.endMm.x - this.startMm.x) / this.distMm,
+      y: (this.endMm.y - this.startMm.y) / this.distMm,
+      z: (this.endMm.z - this.startMm.z) / this.distMm,
+    };
+  }
 }
 
 /** Lookahead planner: LinearMoves in, PlannedMoves with final speeds out, in order. */
@@ -52,18 +99,48 @@ export class Planner {
   private positionMmValue: VecMm;
   private feedRatio = 1;
   private rapidRatio = 1;
-  /** Pending moves live in pending[head..]; the array is compacted now and then. */
-  private pending: PendingMove[] = [];
+  // Pending moves form a list from headMove (index head) to tailMove (index end − 1): linking
+  // a new move writes into the young tail, where storing it into a long-lived array would
+  // also record it for the garbage collector.
+  private headMove: PendingMove | null = null;
+  private tailMove: PendingMove | null = null;
   private head = 0;
-  /** Entry speed of pending[head], fixed by the move finalized before it. */
+  private end = 0;
+  // The planner's own numbers per pending move, at the move's index: typed arrays hold
+  // doubles unboxed, where fields of a per-move object would each cost a heap number.
+  /** Nominal speed with overrides and axis caps, mm/s. */
+  private maxSpeedMmS = new Float64Array(INITIAL_SLOTS);
+  /** Entry cap J squared. */
+  private entryCapSq = new Float64Array(INITIAL_SLOTS);
+  /** Work before the move (W). */
+  private workBefore = new Float64Array(INITIAL_SLOTS);
+  /** 1 when the move joins the previous one, 0 when it starts from rest. */
+  private joined = new Uint8Array(INITIAL_SLOTS);
+  /** What push, flush and releaseOldest return: reused, valid until the next call. */
+  private readonly finalMoves: PlannedMove[] = [];
+  /** Length of the last move pushed, mm (0 when it was dropped as too short). */
+  private lastDistMm = 0;
+  /** Entry speed of the head move, fixed by the move finalized before it. */
   private headEntryMmS = 0;
   /** W_end: work up to the end of the last pending move. */
   private workEnd = 0;
-  /** Monotone deque of pending indices with increasing J² + W (candidates for the min). */
-  private deque: number[] = [];
+  /**
+   * Monotone deque of pending indices with increasing J² + W (candidates for the min), in
+   * deque[dequeHead..dequeEnd): it never holds more entries than there are pending moves, so
+   * it fits the room of the per-move arrays and is compacted with them.
+   */
+  private deque = new Int32Array(INITIAL_SLOTS);
   private dequeHead = 0;
-  /** Last pushed move, for the next junction (kept after it is finalized). */
-  private lastUnit: VecMm | null = null;
+  private dequeEnd = 0;
+  /** Unit vector of the last pushed move, for the next junction; hasLastUnit: there is one. */
+  private hasLastUnit = false;
+  private lastUnitX = 0;
+  private lastUnitY = 0;
+  private lastUnitZ = 0;
+  /** Acceleration and axis speed limits along the last unit, while the limits are unchanged. */
+  private directionLimitsKnown = false;
+  private lastAccelMmS2 = 0;
+  private lastAxisMaxMmS = 0;
   private lastMaxSpeedMmS = 0;
   private lastProbe = false;
 
@@ -74,7 +151,11 @@ export class Planner {
     this.positionMmValue = { ...startMm };
   }
 
-  /** Add a move; returns the moves whose speeds are now final (possibly none). */
+  /**
+   * Add a move; returns the moves whose speeds are now final (possibly none). The returned
+   * array is reused: it is valid until the next call to push, flush or releaseOldest. The
+   * move's targetMm becomes the planned move's endMm (not copied): it must not change later.
+   */
   push(move: LinearMove): readonly PlannedMove[] {
     const startMm = this.positionMmValue;
     const endMm = move.targetMm;
@@ -85,43 +166,76 @@ export class Planner {
     const dy = endMm.y - startMm.y;
     const dz = endMm.z - startMm.z;
     const distMm = Math.sqrt(dx * dx + dy * dy + dz * dz);
-    if (distMm < MIN_MOVE_MM) return NO_MOVES;
-    const unit = { x: dx / distMm, y: dy / distMm, z: dz / distMm };
-    const joined = this.lastUnit !== null && !this.lastProbe && !move.probe;
+    if (distMm < MIN_MOVE_MM) {
+      this.lastDistMm = 0;
+      return NO_MOVES;
+    }
+    const ux = dx / distMm;
+    const uy = dy / distMm;
+    const uz = dz / distMm;
+    // Rasters repeat one direction move after move: the limits along it are then the last
+    // move's, and the junction is straight on (no limit, as junctionFor finds).
+    const sameDirection =
+      this.directionLimitsKnown &&
+      ux === this.lastUnitX &&
+      uy === this.lastUnitY &&
+      uz === this.lastUnitZ;
+    let accelMmS2: number;
+    let axisMaxMmS: number;
+    if (sameDirection) {
+      accelMmS2 = this.lastAccelMmS2;
+      axisMaxMmS = this.lastAxisMaxMmS;
+    } else {
+      accelMmS2 = this.limits.accelAlongMmS2(ux, uy, uz);
+      axisMaxMmS = this.limits.speedAlongMmS(ux, uy, uz);
+    }
+    const joined = this.hasLastUnit && !this.lastProbe && !move.probe;
     let junctionMmS = 0;
-    if (joined && this.lastUnit) {
-      junctionMmS = this.junctionFor(this.lastUnit, unit);
+    if (joined) {
+      junctionMmS = sameDirection
+        ? Infinity
+        : this.junctionFor(this.lastUnitX, this.lastUnitY, this.lastUnitZ, ux, uy, uz);
     }
     // Positions are never mutated once made, so moves share their end/start objects.
-    const p: PendingMove = {
-      source: move,
-      startMm,
-      endMm: { x: endMm.x, y: endMm.y, z: endMm.z },
-      distMm,
-      unit,
-      accelMmS2: this.limits.accelAlongMmS2(unit.x, unit.y, unit.z),
-      junctionMmS,
-      joined,
-      maxSpeedMmS: 0,
-      programmedSpeedMmS: 0,
-      entryCapSq: 0,
-      workBefore: this.workEnd,
-    };
-    p.maxSpeedMmS = this.nominalSpeedMmS(p);
-    p.entryCapSq = this.entryCapSq(p, this.lastMaxSpeedMmS);
-    this.positionMmValue = p.endMm;
-    this.lastUnit = unit;
-    this.lastMaxSpeedMmS = p.maxSpeedMmS;
+    const p = new PendingMove(move, startMm, distMm, accelMmS2);
+    const maxSpeedMmS = this.nominalSpeedMmS(p, axisMaxMmS);
+    const i = this.end;
+    if (i === this.joined.length) this.grow();
+    this.maxSpeedMmS[i] = maxSpeedMmS;
+    this.entryCapSq[i] = capSq(joined, junctionMmS, this.lastMaxSpeedMmS, maxSpeedMmS);
+    this.workBefore[i] = this.workEnd;
+    this.joined[i] = joined ? 1 : 0;
+    this.positionMmValue = endMm;
+    this.hasLastUnit = true;
+    this.lastUnitX = ux;
+    this.lastUnitY = uy;
+    this.lastUnitZ = uz;
+    this.directionLimitsKnown = true;
+    this.lastAccelMmS2 = accelMmS2;
+    this.lastAxisMaxMmS = axisMaxMmS;
+    this.lastMaxSpeedMmS = maxSpeedMmS;
     this.lastProbe = move.probe !== undefined;
-    this.pending.push(p);
+    this.lastDistMm = distMm;
+    if (this.tailMove === null) this.headMove = p;
+    else this.tailMove.next = p;
+    this.tailMove = p;
+    this.end++;
     this.workEnd += 2 * p.accelMmS2 * distMm;
-    this.pushCandidate(this.pending.length - 1);
+    this.pushCandidate(i);
     const out = this.finalize(false);
     if (this.workEnd > REBASE_WORK) this.rebase();
     return out;
   }
 
-  /** The job (or input) ends: plan the tail to a stop and return all remaining moves. */
+  /** Length of the move last pushed, mm: 0 when push dropped it as too short. */
+  lastPushedDistMm(): number {
+    return this.lastDistMm;
+  }
+
+  /**
+   * The job (or input) ends: plan the tail to a stop and return all remaining moves (in the
+   * array push reuses: valid until the next call).
+   */
   flush(): readonly PlannedMove[] {
     const out = this.finalize(true);
     this.resetChain();
@@ -132,6 +246,7 @@ export class Planner {
    * Fixes the oldest pending move now, as if the path ended at rest after the last pending
    * one (always safe: it can still stop there), with the moves that then become final too.
    * For a caller that bounds its window: the plan is then no longer the full-lookahead optimum.
+   * The array is push's, reused: valid until the next call.
    */
   releaseOldest(): readonly PlannedMove[] {
     if (this.pendingCount() < 2) return NO_MOVES;
@@ -140,7 +255,7 @@ export class Planner {
 
   /** Moves held for lookahead, not yet final. */
   pendingCount(): number {
-    return this.pending.length - this.head;
+    return this.end - this.head;
   }
 
   /** End of the last pushed move (mm). */
@@ -151,7 +266,8 @@ export class Planner {
   /** Moves the planner's position without motion; the next move starts from rest there. */
   setPositionMm(p: VecMm): void {
     this.positionMmValue = { ...p };
-    this.lastUnit = null;
+    this.hasLastUnit = false;
+    this.directionLimitsKnown = false;
     this.lastMaxSpeedMmS = 0;
   }
 
@@ -163,7 +279,11 @@ export class Planner {
   continueMoving(speedMmS: number, unit: VecMm): void {
     if (this.pendingCount() > 0) throw new Error('continueMoving: moves are pending');
     this.headEntryMmS = speedMmS;
-    this.lastUnit = unit;
+    this.hasLastUnit = true;
+    this.lastUnitX = unit.x;
+    this.lastUnitY = unit.y;
+    this.lastUnitZ = unit.z;
+    this.directionLimitsKnown = false;
     // The motion so far sets no cap of its own: only the speed it has reached binds.
     this.lastMaxSpeedMmS = Infinity;
     this.lastProbe = false;
@@ -174,7 +294,8 @@ export class Planner {
    * re-plan them after a feed hold. The position stays at the end of the last pushed move.
    */
   takePending(): LinearMove[] {
-    const moves = this.pending.slice(this.head).map((p) => p.source);
+    const moves: LinearMove[] = [];
+    for (let p = this.headMove; p !== null; p = p.next) moves.push(p.source);
     this.resetChain();
     return moves;
   }
@@ -196,30 +317,32 @@ export class Planner {
   setSettings(settings: MotionSettings): void {
     this.settings = settings;
     this.limits = new DirectionLimits(settings);
+    this.directionLimitsKnown = false;
     this.recomputePending();
   }
 
-  private junctionFor(prevUnit: VecMm, unit: VecMm): number {
+  /** Junction speed between the unit vectors (px, py, pz) and (ux, uy, uz), mm/s. */
+  private junctionFor(px: number, py: number, pz: number, ux: number, uy: number, uz: number) {
     // Grbl takes the acceleration along the change of direction (next − prev).
-    const jx = unit.x - prevUnit.x;
-    const jy = unit.y - prevUnit.y;
-    const jz = unit.z - prevUnit.z;
+    const jx = ux - px;
+    const jy = uy - py;
+    const jz = uz - pz;
     const jLen = Math.sqrt(jx * jx + jy * jy + jz * jz);
     if (jLen < 1e-12) return Infinity;
     const accelMmS2 = this.limits.accelAlongMmS2(jx / jLen, jy / jLen, jz / jLen);
-    return junctionSpeedMmS(prevUnit, unit, accelMmS2, this.settings.junctionDeviationMm);
+    const cosTheta = -(px * ux + py * uy + pz * uz);
+    return junctionSpeedAtCosMmS(cosTheta, accelMmS2, this.settings.junctionDeviationMm);
   }
 
   /**
-   * Speed the move asks for, after overrides, capped by the axes along its direction; records
+   * Speed the move asks for, after overrides, capped by the axes along its direction (axisMaxMmS); records
    * the programmed speed (no overrides) on the move too. As in Grbl, jogs, homing and probing
    * moves keep their feed whatever the feed override.
    */
-  private nominalSpeedMmS(p: PendingMove): number {
-    const axisMaxMmS = this.limits.speedAlongMmS(p.unit.x, p.unit.y, p.unit.z);
+  private nominalSpeedMmS(p: PendingMove, axisMaxMmS: number): number {
     const m = p.source;
     if (m.rapid) {
-      p.programmedSpeedMmS = axisMaxMmS;
+      p.requestedSpeedMmS = axisMaxMmS;
       return axisMaxMmS * Math.min(1, this.rapidRatio);
     }
     let speedMmS: number;
@@ -230,48 +353,38 @@ export class Planner {
       if (!(m.feedMmMin > 0)) throw speedError(m.line, 'feed rate');
       speedMmS = m.feedMmMin / 60;
     }
-    p.programmedSpeedMmS = Math.min(axisMaxMmS, speedMmS);
+    p.requestedSpeedMmS = Math.min(axisMaxMmS, speedMmS);
     const ratio = m.noFeedOverride || m.probe !== undefined ? 1 : this.feedRatio;
     return Math.min(axisMaxMmS, speedMmS * ratio);
   }
 
-  private entryCapSq(p: PendingMove, prevMaxSpeedMmS: number): number {
-    if (!p.joined) return 0;
-    const capMmS = Math.min(p.junctionMmS, prevMaxSpeedMmS, p.maxSpeedMmS);
-    return capMmS * capMmS;
-  }
-
   private candidateValue(i: number): number {
-    const p = this.pending[i];
-    return p.entryCapSq + p.workBefore;
+    return this.entryCapSq[i] + this.workBefore[i];
   }
 
   private pushCandidate(i: number): void {
     const value = this.candidateValue(i);
-    while (
-      this.deque.length > this.dequeHead &&
-      this.candidateValue(this.deque[this.deque.length - 1]) >= value
-    ) {
-      this.deque.pop();
-    }
-    this.deque.push(i);
+    const deque = this.deque;
+    let end = this.dequeEnd;
+    while (end > this.dequeHead && this.candidateValue(deque[end - 1]) >= value) end--;
+    deque[end] = i;
+    this.dequeEnd = end + 1;
   }
 
   /** Emits, in order, every pending move whose exit speed no future move can change. */
   private finalize(atEnd: boolean, forceHead = false): readonly PlannedMove[] {
-    // Usually none or one move becomes final: a literal of that size is the cheapest array
-    // (growing an empty one by push reserves room for 17).
-    let out: PlannedMove[] | null = null;
-    const pending = this.pending;
-    while (this.head < pending.length) {
+    const out = this.finalMoves;
+    let count = 0;
+    while (this.headMove !== null) {
       const i = this.head;
-      const p = pending[i];
+      const p = this.headMove;
+      const maxSpeedMmS = this.maxSpeedMmS[i];
       const entryMmS = this.headEntryMmS;
-      const isLast = i === pending.length - 1;
+      const isLast = p.next === null;
       let exitSq: number;
       const reachSq = Math.min(
         entryMmS * entryMmS + 2 * p.accelMmS2 * p.distMm,
-        p.maxSpeedMmS * p.maxSpeedMmS,
+        maxSpeedMmS * maxSpeedMmS,
       );
       if (isLast) {
         if (!atEnd) break;
@@ -279,7 +392,7 @@ export class Planner {
       } else {
         while (this.deque[this.dequeHead] <= i) this.dequeHead++;
         const minCap = this.candidateValue(this.deque[this.dequeHead]);
-        const workNext = pending[i + 1].workBefore;
+        const workNext = this.workBefore[i + 1];
         const backSq = Math.max(0, Math.min(minCap, this.workEnd) - workNext);
         if (reachSq <= backSq) exitSq = reachSq;
         else if (atEnd || forceHead || minCap <= this.workEnd) exitSq = backSq;
@@ -291,101 +404,136 @@ export class Planner {
       const brakeSq = entryMmS * entryMmS - 2 * p.accelMmS2 * p.distMm;
       if (!isLast && brakeSq - exitSq > 1e-9 * (entryMmS * entryMmS + 1)) exitSq = brakeSq;
       const exitMmS = Math.sqrt(exitSq);
-      const planned = this.toPlanned(p, entryMmS, exitMmS);
-      if (out === null) out = [planned];
-      else out.push(planned);
+      writeTrapezoid(p, p.distMm, p.accelMmS2, entryMmS, maxSpeedMmS, exitMmS);
+      out[count++] = p;
       this.headEntryMmS = exitMmS;
       this.head++;
+      // A final move no longer links to the pending ones (a kept move must not keep them all).
+      this.headMove = p.next;
+      p.next = null;
+      if (this.headMove === null) this.tailMove = null;
     }
     this.compact();
-    return out ?? NO_MOVES;
+    if (count === 0) return NO_MOVES;
+    // pop, not a length store: the store is a builtin call, pop is inlined.
+    while (out.length > count) out.pop();
+    return out;
   }
 
-  private toPlanned(p: PendingMove, entryMmS: number, exitMmS: number): PlannedMove {
-    const m = p.source;
-    // Listed field by field (no spread): this runs once per move on the hot path. The speeds
-    // are written in place just below.
-    const planned: PlannedMove = {
-      line: m.line,
-      startMm: p.startMm,
-      endMm: p.endMm,
-      distMm: p.distMm,
-      unit: p.unit,
-      accelMmS2: p.accelMmS2,
-      startSpeedMmS: 0,
-      cruiseSpeedMmS: 0,
-      endSpeedMmS: 0,
-      accelTimeS: 0,
-      cruiseTimeS: 0,
-      decelTimeS: 0,
-      requestedSpeedMmS: p.programmedSpeedMmS,
-      rapid: m.rapid,
-      spindle: m.spindle,
-      source: m,
-    };
-    writeTrapezoid(planned, p.distMm, p.accelMmS2, entryMmS, p.maxSpeedMmS, exitMmS);
-    if (m.probe) planned.probe = m.probe;
-    return planned;
+  /** Doubles the room of the per-move typed arrays, keeping their contents. */
+  private grow(): void {
+    const slots = this.joined.length * 2;
+    this.maxSpeedMmS = grownCopy(this.maxSpeedMmS, new Float64Array(slots));
+    this.entryCapSq = grownCopy(this.entryCapSq, new Float64Array(slots));
+    this.workBefore = grownCopy(this.workBefore, new Float64Array(slots));
+    this.joined = grownCopy(this.joined, new Uint8Array(slots));
+    this.deque = grownCopy(this.deque, new Int32Array(slots));
   }
 
   /** Drops finalized moves from the front of the arrays once they make up half of them. */
   private compact(): void {
-    if (this.head < 1024 || this.head * 2 < this.pending.length) return;
+    const length = this.end;
+    if (this.head < 1024 || this.head * 2 < length) return;
     const shift = this.head;
-    this.pending = this.pending.slice(shift);
+    this.maxSpeedMmS.copyWithin(0, shift, length);
+    this.entryCapSq.copyWithin(0, shift, length);
+    this.workBefore.copyWithin(0, shift, length);
+    this.joined.copyWithin(0, shift, length);
     this.head = 0;
-    const kept = this.deque.slice(this.dequeHead).map((i) => i - shift);
-    this.deque = kept;
+    this.end = length - shift;
+    // Entries before the head are stale (finalize skips them lazily): drop them now.
+    const deque = this.deque;
+    let from = this.dequeHead;
+    while (from < this.dequeEnd && deque[from] < shift) from++;
+    let kept = 0;
+    for (let k = from; k < this.dequeEnd; k++) deque[kept++] = deque[k] - shift;
     this.dequeHead = 0;
+    this.dequeEnd = kept;
   }
 
   /** Subtracts the work before the head from all sums; differences stay the same. */
   private rebase(): void {
-    if (this.head >= this.pending.length) {
+    if (this.head >= this.end) {
       this.workEnd = 0;
       return;
     }
-    const base = this.pending[this.head].workBefore;
-    for (let i = this.head; i < this.pending.length; i++) this.pending[i].workBefore -= base;
+    const work = this.workBefore;
+    const base = work[this.head];
+    for (let i = this.head; i < this.end; i++) work[i] -= base;
     this.workEnd -= base;
   }
 
   /** Re-derives speeds and caps of pending moves (after overrides or settings changed). */
   private recomputePending(): void {
-    let work = this.head < this.pending.length ? this.pending[this.head].workBefore : 0;
-    this.deque = [];
+    let work = this.head < this.end ? this.workBefore[this.head] : 0;
     this.dequeHead = 0;
-    let prevUnit: VecMm | null = null;
+    this.dequeEnd = 0;
+    let prevX = 0;
+    let prevY = 0;
+    let prevZ = 0;
     let prevMaxSpeedMmS = 0;
-    for (let i = this.head; i < this.pending.length; i++) {
-      const p = this.pending[i];
-      p.accelMmS2 = this.limits.accelAlongMmS2(p.unit.x, p.unit.y, p.unit.z);
-      p.maxSpeedMmS = this.nominalSpeedMmS(p);
-      if (p.joined && prevUnit) p.junctionMmS = this.junctionFor(prevUnit, p.unit);
+    let i = this.head;
+    for (let p = this.headMove; p !== null; p = p.next, i++) {
+      // The same numbers push derived the unit vector from.
+      const ux = (p.endMm.x - p.startMm.x) / p.distMm;
+      const uy = (p.endMm.y - p.startMm.y) / p.distMm;
+      const uz = (p.endMm.z - p.startMm.z) / p.distMm;
+      p.accelMmS2 = this.limits.accelAlongMmS2(ux, uy, uz);
+      const maxSpeedMmS = this.nominalSpeedMmS(p, this.limits.speedAlongMmS(ux, uy, uz));
+      const joined = this.joined[i] === 1;
       // The head's previous move is already final; its cap no longer binds the head's entry.
-      p.entryCapSq = i === this.head ? Infinity : this.entryCapSq(p, prevMaxSpeedMmS);
-      p.workBefore = work;
+      if (i === this.head) {
+        this.entryCapSq[i] = Infinity;
+      } else {
+        const junctionMmS = joined ? this.junctionFor(prevX, prevY, prevZ, ux, uy, uz) : 0;
+        this.entryCapSq[i] = capSq(joined, junctionMmS, prevMaxSpeedMmS, maxSpeedMmS);
+      }
+      this.maxSpeedMmS[i] = maxSpeedMmS;
+      this.workBefore[i] = work;
       work += 2 * p.accelMmS2 * p.distMm;
-      prevUnit = p.unit;
-      prevMaxSpeedMmS = p.maxSpeedMmS;
+      prevX = ux;
+      prevY = uy;
+      prevZ = uz;
+      prevMaxSpeedMmS = maxSpeedMmS;
       if (i > this.head) this.pushCandidate(i);
     }
     this.workEnd = work;
-    if (this.head < this.pending.length) this.lastMaxSpeedMmS = prevMaxSpeedMmS;
+    if (this.head < this.end) this.lastMaxSpeedMmS = prevMaxSpeedMmS;
   }
 
   /** Forgets the pending chain; the next move starts from rest. */
   private resetChain(): void {
-    this.pending = [];
+    this.headMove = null;
+    this.tailMove = null;
     this.head = 0;
-    this.deque = [];
+    this.end = 0;
     this.dequeHead = 0;
+    this.dequeEnd = 0;
     this.headEntryMmS = 0;
     this.workEnd = 0;
-    this.lastUnit = null;
+    this.hasLastUnit = false;
+    this.directionLimitsKnown = false;
     this.lastMaxSpeedMmS = 0;
     this.lastProbe = false;
   }
+}
+
+/** The entry cap J² of a move: junction speed, previous and own nominal speed; 0 from rest. */
+function capSq(
+  joined: boolean,
+  junctionMmS: number,
+  prevMaxSpeedMmS: number,
+  maxSpeedMmS: number,
+): number {
+  if (!joined) return 0;
+  const capMmS = Math.min(junctionMmS, prevMaxSpeedMmS, maxSpeedMmS);
+  return capMmS * capMmS;
+}
+
+/** Copies from into the larger to and returns to. */
+function grownCopy<T extends Float64Array | Int32Array | Uint8Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
 }
 
 /** The error for a move without a positive speed (kept out of line: push inlines its caller). */

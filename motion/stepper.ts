@@ -35,8 +35,15 @@ const US_PER_S = 1e6;
 const TWO_US_PER_S = 2 * US_PER_S;
 /** Path pieces shorter than this are treated as points. */
 const MIN_PIECE_MM = 1e-9;
-/** Ends a motor's time list for the merge: later than any event. */
-const NO_EVENT = 0xffffffff;
+/**
+ * Ends a motor's time list for the merge: later than any event (times stay below chunkUs,
+ * at most MAX_CHUNK_US), and positive as an int32 (merge2 subtracts times).
+ */
+const NO_EVENT = 0x7fffffff;
+/** The longest chunk: event times (µs from its start) stay below NO_EVENT. */
+const MAX_CHUNK_US = NO_EVENT - 1;
+/** A move with fewer steps left than this is sized whole when cut at a chunk's end. */
+const WINDOW_MIN_STEPS = 4096;
 /** Initial size of the output buffers (events); they grow by doubling. */
 const MIN_OUT_CAPACITY = 1024;
 
@@ -122,8 +129,10 @@ export class StepGenerator {
     this.limits = new DirectionLimits(settings);
     this.kin = createKinematics(settings);
     this.chunkUs = options.chunkUs ?? 10_000;
-    if (!Number.isInteger(this.chunkUs) || this.chunkUs < 1) {
-      throw new RangeError(`chunkUs must be a positive integer, got ${this.chunkUs}`);
+    if (!Number.isInteger(this.chunkUs) || this.chunkUs < 1 || this.chunkUs > MAX_CHUNK_US) {
+      throw new RangeError(
+        `chunkUs must be a positive integer up to ${MAX_CHUNK_US}, got ${this.chunkUs}`,
+      );
     }
     this.positionKnown = options.startSteps !== undefined;
     if (options.startSteps) {
@@ -134,12 +143,12 @@ export class StepGenerator {
   /** Queue planned moves (in order). Returns the move's absolute start time, µs from the start. */
   add(move: PlannedMove): number {
     const startUs = this.open ? this.queueEndUs : Math.max(this.queueEndUs, this.genUs);
-    const p0 = this.prepStart;
+    const ends = this.lastEndSteps;
     // A move that starts where the last one ended (the planner shares the point) starts at
     // the motor positions already computed for that end: no gap to check.
-    if (this.open && move.startMm === this.lastEndMm) {
-      for (let m = 0; m < MOTORS; m++) p0[m] = this.lastEndSteps[m];
-    } else {
+    let p0 = ends;
+    if (!this.open || move.startMm !== this.lastEndMm) {
+      p0 = this.prepStart;
       this.kin.toMotorSteps(move.startMm, p0);
       if (!this.positionKnown) {
         for (let m = 0; m < MOTORS; m++) this.pos[m] = Math.floor(p0[m] + 0.5);
@@ -147,13 +156,17 @@ export class StepGenerator {
       }
       this.checkStart(move, p0);
     }
-    this.kin.toMotorSteps(move.endMm, this.prepEnd);
-    const index = this.queue.push(move, startUs, p0, this.prepEnd);
+    const pEnd = this.prepEnd;
+    this.kin.toMotorSteps(move.endMm, pEnd);
+    const index = this.queue.push(move, startUs, p0, pEnd);
     this.queueEndUs = this.queue.endUs(index);
     this.open = true;
     this.endsAtRestQueued = move.endSpeedMmS === 0;
     this.lastEndMm = move.endMm;
-    for (let m = 0; m < MOTORS; m++) this.lastEndSteps[m] = this.prepEnd[m];
+    // Unrolled: per move, a loop costs more than its three copies.
+    ends[0] = pEnd[0];
+    ends[1] = pEnd[1];
+    ends[2] = pEnd[2];
     return startUs;
   }
 
@@ -465,22 +478,28 @@ export class StepGenerator {
           count += k;
         }
         if (pos[m] !== data[base + Q_MOTOR + 3 * m + 2]) break;
-      } else if (moving !== 0) {
+      } else if (moving === 7) {
         let added = 0;
         for (let m = 0; m < MOTORS; m++) {
-          if (((moving >> m) & 1) !== 0)
-            added += this.fillMotor(data, base, m, limitUs, chunkStartUs, -1);
-          else this.motorTimes[m][0] = NO_EVENT;
+          added += this.fillMotor(data, base, m, limitUs, chunkStartUs, -1);
         }
         if (added > 0) {
           this.ensureOut(count + added);
-          // Two motors (an XY diagonal) merge pairwise; the third list is empty then.
-          if (moving === 3) count = this.merge2(count, added, 0, 1);
-          else if (moving === 5) count = this.merge2(count, added, 0, 2);
-          else if (moving === 6) count = this.merge2(count, added, 1, 2);
-          else count = this.merge(count, added);
+          count = this.merge(count, added);
         }
         if (pos[0] !== target0 || pos[1] !== target1 || pos[2] !== target2) break;
+      } else if (moving !== 0) {
+        // Two motors (an XY diagonal): their lists merge pairwise.
+        const ma = moving === 6 ? 1 : 0;
+        const mb = moving === 3 ? 1 : 2;
+        const countA = this.fillMotor(data, base, ma, limitUs, chunkStartUs, -1);
+        const countB = this.fillMotor(data, base, mb, limitUs, chunkStartUs, -1);
+        if (countA + countB > 0) {
+          this.ensureOut(count + countA + countB);
+          count = this.merge2(count, countA, countB, ma, mb);
+        }
+        if (pos[ma] !== data[base + Q_MOTOR + 3 * ma + 2]) break;
+        if (pos[mb] !== data[base + Q_MOTOR + 3 * mb + 2]) break;
       }
       this.qHead++;
     }
@@ -526,10 +545,11 @@ export class StepGenerator {
     let total = (targetSteps - n) * dir;
     const moveStartUs = data[base + Q_START_US];
     const wholeMove = data[base + Q_END_US] < limitUs;
-    if (!wholeMove) {
+    if (!wholeMove && total > WINDOW_MIN_STEPS) {
       // Only the steps before limitUs are timed in this pass (none before the chunk start
       // remain): size the buffer by what the move's top speed covers in that window, not by
-      // the whole move, which may be billions of steps long.
+      // the whole move, which may be billions of steps long. (The phase loops stop at limitUs
+      // anyway; for a short move the window is not worth its divisions.)
       const fromUs = moveStartUs > chunkStartUs - 1 ? moveStartUs : chunkStartUs - 1;
       const v0MmS = data[base + Q_V0_MM_S];
       const vcMmS = data[base + Q_VC_MM_S];
@@ -724,8 +744,13 @@ export class StepGenerator {
     return end;
   }
 
-  /** merge() for two motors' lists, ma's events first at equal times. */
-  private merge2(count: number, added: number, ma: number, mb: number): number {
+  /**
+   * merge() for two motors' lists of countA and countB events, ma's first at equal times. It
+   * works from both ends at once, the smallest events forward and the largest backward, each
+   * step without a branch (a sign mask picks the list): the two chains of dependent loads
+   * overlap, and no unpredictable branch is taken (the order of a diagonal's steps is).
+   */
+  private merge2(count: number, countA: number, countB: number, ma: number, mb: number): number {
     const outTime = this.outTime;
     const outMotor = this.outMotor;
     const outDir = this.outDir;
@@ -733,25 +758,49 @@ export class StepGenerator {
     const tb = this.motorTimes[mb];
     const dirA = this.dirs[ma];
     const dirB = this.dirs[mb];
-    const end = count + added;
+    const motorSwap = ma ^ mb;
+    const dirSwap = dirA ^ dirB;
+    let c = count;
+    let back = count + countA + countB - 1;
+    // Forward, the lists end in NO_EVENT (above every time); backward, an exhausted list
+    // reads as -1 (below every time). Times are below 2^31: read as int32 (| 0), their
+    // differences fit in int32 too.
     let ia = 0;
     let ib = 0;
-    let a = ta[0];
-    let b = tb[0];
-    for (let c = count; c < end; c++) {
-      if (a <= b) {
-        outTime[c] = a;
-        outMotor[c] = ma;
-        outDir[c] = dirA;
-        a = ta[++ia];
-      } else {
-        outTime[c] = b;
-        outMotor[c] = mb;
-        outDir[c] = dirB;
-        b = tb[++ib];
-      }
+    let ja = countA - 1;
+    let jb = countB - 1;
+    while (c < back) {
+      const a = ta[ia] | 0;
+      const b = tb[ib] | 0;
+      // -1 when b comes first (b < a), else 0.
+      const takeB = (b - a) >> 31;
+      outTime[c] = a ^ ((a ^ b) & takeB);
+      outMotor[c] = ma ^ (motorSwap & takeB);
+      outDir[c] = dirA ^ (dirSwap & takeB);
+      ia += 1 + takeB;
+      ib -= takeB;
+      c++;
+      const lastA = ja >= 0 ? ta[ja] | 0 : -1;
+      const lastB = jb >= 0 ? tb[jb] | 0 : -1;
+      // -1 when a goes last (a > b), else 0: at equal times b goes after a.
+      const takeA = (lastB - lastA) >> 31;
+      outTime[back] = lastB ^ ((lastA ^ lastB) & takeA);
+      outMotor[back] = mb ^ (motorSwap & takeA);
+      outDir[back] = dirB ^ (dirSwap & takeA);
+      ja += takeA;
+      jb -= 1 + takeA;
+      back--;
     }
-    return end;
+    if (c === back) {
+      // An odd count: the middle event is the next one forward.
+      const a = ta[ia] | 0;
+      const b = tb[ib] | 0;
+      const takeB = (b - a) >> 31;
+      outTime[c] = a ^ ((a ^ b) & takeB);
+      outMotor[c] = ma ^ (motorSwap & takeB);
+      outDir[c] = dirA ^ (dirSwap & takeB);
+    }
+    return count + countA + countB;
   }
 
   /**

@@ -20,7 +20,7 @@ export const GROUP = {
   toolChange: 1 << 14, // M6
 } as const;
 
-/** Value words, one bit each in Block.valueBits. */
+/** Value words, one bit each in Block.valueBits (x, y, z consecutive: the parser relies on it). */
 export const WORD = {
   f: 1 << 0,
   i: 1 << 1,

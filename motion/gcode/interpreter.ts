@@ -123,6 +123,8 @@ export type WcsName = 'G54' | 'G55' | 'G56' | 'G57' | 'G58' | 'G59';
 const WCS_NAMES: readonly WcsName[] = ['G54', 'G55', 'G56', 'G57', 'G58', 'G59'];
 
 const MM_PER_INCH = 25.4;
+/** The words a plain G0/G1 line (see plainMove) may have. */
+const PLAIN_WORDS = WORD_F | WORD_S | WORD_X | WORD_Y | WORD_Z;
 /** Grbl's largest N word. */
 const MAX_LINE_NUMBER = 10_000_000;
 /** Start/target radius mismatch Grbl tolerates on IJK arcs (mm), and as a share of r. */
@@ -180,8 +182,9 @@ export class Interpreter {
   private tool = 0;
   /** One frozen state per (M3/M4/M5, S): raster jobs switch S on nearly every line. */
   private readonly spindleStates: Map<number, SpindleState>[] = [new Map(), new Map(), new Map()];
-  private readonly smallSpindleStates: (SpindleState | undefined)[][] = [0, 1, 2].map(() =>
-    new Array<SpindleState | undefined>(SMALL_SPEEDS).fill(undefined),
+  /** The states of whole speeds below SMALL_SPEEDS, at (code - 3) * SMALL_SPEEDS + speed. */
+  private readonly smallSpindleStates = new Array<SpindleState | undefined>(3 * SMALL_SPEEDS).fill(
+    undefined,
   );
   /** Shared by every move until the spindle state changes; never mutated. */
   private spindle: SpindleState = this.spindleState(5, 0);
@@ -271,6 +274,7 @@ export class Interpreter {
     this.nextStart = nextLineStart(bytes, this.parser.lineEnd, end);
     this.clearActions();
     if (code === SKIP_LINE) return 0;
+    if (code === 0 && this.plainMove(b, line)) return this.outCount;
     const err = code === 0 ? this.check(b) : code;
     if (err !== 0) {
       this.errorCode = err;
@@ -299,6 +303,8 @@ export class Interpreter {
   private result(b: Block, code: number, line: number): LineResult {
     if (code === SKIP_LINE) return EMPTY_OK;
     if (code === 0) {
+      this.clearActions();
+      if (this.plainMove(b, line)) return this.takeResult();
       const err = this.check(b);
       if (err !== 0) return fail(line, err);
       this.clearActions();
@@ -422,6 +428,71 @@ export class Interpreter {
     this.g92.fill(0);
     this.toolLengthMm = 0;
     this.toolLengthDynamic = false;
+  }
+
+  /**
+   * check() and commit() at once for the common line: G0/G1 (given or modal) with axis
+   * words and at most F and S, in mm, G94, no other command. Most of a job is such lines,
+   * and all of check()'s and commit()'s other cases cost branches on each of them. Returns
+   * false, having changed nothing, for any other line or any line that would be refused;
+   * the general path then handles it (with the same arithmetic, so the same results).
+   */
+  private plainMove(b: Block, line: number): boolean {
+    const cb = b.commandBits;
+    const vb = b.valueBits;
+    if ((vb & ~PLAIN_WORDS) !== 0 || b.axisBits === 0 || this.inches || this.inverseTime) {
+      return false;
+    }
+    let motion = this.motion;
+    if (cb !== 0) {
+      if (cb !== GROUP_MOTION) return false;
+      motion = b.motion;
+    }
+    if (motion !== MOTION_LINEAR && motion !== MOTION_RAPID) return false;
+    const feed = (vb & WORD_F) !== 0 ? b.f : this.feed;
+    if (feed === 0 && motion === MOTION_LINEAR) return false;
+    const pos = this.pos;
+    const xyz = b.xyz;
+    const axisBits = b.axisBits;
+    let x = pos[0];
+    let y = pos[1];
+    let z = pos[2];
+    if (this.incremental) {
+      if ((axisBits & 1) !== 0) x += xyz[0];
+      if ((axisBits & 2) !== 0) y += xyz[1];
+      if ((axisBits & 4) !== 0) z += xyz[2];
+    } else {
+      const wcs = this.wcs;
+      const wcsBase = this.wcsIndex * 3;
+      const g92 = this.g92;
+      // The same sums as check(), term for term (+ 0 turns -0 into 0 there too).
+      if ((axisBits & 1) !== 0) x = xyz[0] + wcs[wcsBase] + g92[0] + 0;
+      if ((axisBits & 2) !== 0) y = xyz[1] + wcs[wcsBase + 1] + g92[1] + 0;
+      if ((axisBits & 4) !== 0) z = xyz[2] + wcs[wcsBase + 2] + g92[2] + this.toolLengthMm;
+    }
+    const reach = this.reachMm;
+    if (!(Math.abs(x) <= reach[0] && Math.abs(y) <= reach[1] && Math.abs(z) <= reach[2])) {
+      return false;
+    }
+
+    // Committed from here on: commit()'s steps for this case, in its order.
+    this.feed = feed;
+    if ((vb & WORD_S) !== 0) {
+      const speedRpm = b.s;
+      if (speedRpm !== this.speedRpm) {
+        this.speedRpm = speedRpm;
+        this.spindle = this.spindleState(this.spindleCode, speedRpm);
+        if (this.spindleCode !== 5) this.push({ kind: 'spindle', line, spindle: this.spindle });
+      }
+    }
+    this.motion = motion;
+    // moveTo() in G94.
+    if (x === pos[0] && y === pos[1] && z === pos[2]) return true;
+    this.pushMove(line, x, y, z, motion === MOTION_RAPID, feed, undefined, undefined);
+    pos[0] = x;
+    pos[1] = y;
+    pos[2] = z;
+    return true;
   }
 
   /**
@@ -759,25 +830,37 @@ export class Interpreter {
 
   /** The shared frozen state for a spindle code (3, 4, 5) and speed. */
   private spindleState(spindleCode: number, speedRpm: number): SpindleState {
+    // Whole small speeds (a laser's S0..S1000) index an array: cheaper than a Map lookup.
+    // S-0 is not one of them (it would index S0's state).
+    if (
+      speedRpm >= 0 &&
+      speedRpm < SMALL_SPEEDS &&
+      Math.trunc(speedRpm) === speedRpm &&
+      (speedRpm !== 0 || 1 / speedRpm > 0)
+    ) {
+      const state = this.smallSpindleStates[(spindleCode - 3) * SMALL_SPEEDS + speedRpm];
+      if (state !== undefined) return state;
+    }
+    return this.newSpindleState(spindleCode, speedRpm);
+  }
+
+  /** spindleState() for a state not in the array: from the map, or made (and kept). */
+  private newSpindleState(spindleCode: number, speedRpm: number): SpindleState {
     const mode = SPINDLE_MODES[spindleCode];
     // Map keys equate -0 and 0; S-0 keeps its own (uncached) state, as before.
     if (speedRpm === 0 && 1 / speedRpm < 0) return Object.freeze({ mode, speedRpm });
-    // Whole small speeds (a laser's S0..S1000) index an array: cheaper than a Map lookup.
     const small = speedRpm >= 0 && speedRpm < SMALL_SPEEDS && Math.trunc(speedRpm) === speedRpm;
     if (small) {
-      const state = this.smallSpindleStates[spindleCode - 3][speedRpm];
-      if (state !== undefined) return state;
+      const state = Object.freeze({ mode, speedRpm });
+      this.smallSpindleStates[(spindleCode - 3) * SMALL_SPEEDS + speedRpm] = state;
+      return state;
     }
     const states = this.spindleStates[spindleCode - 3];
     let state = states.get(speedRpm);
     if (state === undefined) {
       state = Object.freeze({ mode, speedRpm });
-      if (small) {
-        this.smallSpindleStates[spindleCode - 3][speedRpm] = state;
-      } else {
-        if (states.size >= MAX_CACHED_SPEEDS) states.clear();
-        states.set(speedRpm, state);
-      }
+      if (states.size >= MAX_CACHED_SPEEDS) states.clear();
+      states.set(speedRpm, state);
     }
     return state;
   }

@@ -55,6 +55,8 @@ export const SKIP_LINE = -1;
 const MAX_TOOL_NUMBER = 255;
 
 const POW10: readonly number[] = Array.from({ length: 23 }, (_, k) => 10 ** k);
+/** Digits readNumber's fast path takes: 999,999,999 is the largest such mantissa, an int32. */
+const FAST_DIGITS = 9;
 /** Beyond this many significant digits the mantissa is no longer an exact integer. */
 const MANTISSA_LIMIT = 1e15;
 
@@ -71,6 +73,12 @@ const CH_9 = 57;
 const CH_LF = 10;
 const CH_CR = 13;
 const CH_PAREN_CLOSE = 41;
+const CH_F = 70;
+const CH_G = 71;
+const CH_M = 77;
+const CH_S = 83;
+const CH_X = 88;
+const CH_Z = 90;
 /** The byte-order mark U+FEFF in UTF-8 (EF BB BF): a blank wherever it appears. */
 const BOM_0 = 0xef;
 const BOM_1 = 0xbb;
@@ -96,20 +104,23 @@ export class BlockParser {
   parse(bytes: Uint8Array, start: number, end: number, b: Block, blockDelete: boolean): number {
     b.reset();
     let i = start;
-    // Leading whitespace (and a BOM) only: `%`, `$` and `/` count as the first character.
-    for (;;) {
-      while (i < end && bytes[i] <= 32 && bytes[i] !== CH_LF && bytes[i] !== CH_CR) i++;
-      if (!isBom(bytes, i, end)) break;
-      i += 3;
+    // A line that starts with a letter (nearly all) needs none of the first-character checks.
+    const first = i < end ? bytes[i] : 0;
+    if (first < 65 || first > 122) {
+      // Leading whitespace (and a BOM) only: `%`, `$` and `/` count as the first character.
+      for (;;) {
+        while (i < end && bytes[i] <= 32 && bytes[i] !== CH_LF && bytes[i] !== CH_CR) i++;
+        if (!isBom(bytes, i, end)) break;
+        i += 3;
+      }
+      if (i < end) {
+        const c = bytes[i];
+        if (c === CH_PERCENT) return this.stop(bytes, start, end, SKIP_LINE);
+        if (c === CH_DOLLAR) return this.stop(bytes, start, end, ERR.invalidStatement);
+        if (c === CH_SLASH && blockDelete) return this.stop(bytes, start, end, SKIP_LINE);
+      }
     }
-    if (i < end) {
-      const c = bytes[i];
-      if (c === CH_PERCENT) return this.stop(bytes, start, end, SKIP_LINE);
-      if (c === CH_DOLLAR) return this.stop(bytes, start, end, ERR.invalidStatement);
-      if (c === CH_SLASH && blockDelete) return this.stop(bytes, start, end, SKIP_LINE);
-    }
     for (;;) {
-      i = skipBlank(bytes, i, end);
       if (i >= end) {
         this.lineEnd = end;
         return 0;
@@ -117,6 +128,12 @@ export class BlockParser {
       let c = bytes[i];
       if (c >= 97 && c <= 122) c -= 32;
       if (c < 65 || c > 90) {
+        // Blanks before a word (readNumber passes those after a number already).
+        const next = skipBlank(bytes, i, end);
+        if (next !== i) {
+          i = next;
+          continue;
+        }
         if (c === CH_LF || c === CH_CR) {
           this.lineEnd = i;
           return 0;
@@ -131,9 +148,40 @@ export class BlockParser {
       i = this.readNumber(bytes, i + 1, end);
       if (i < 0) return this.stop(bytes, start, end, ERR.badNumberFormat);
       const value = this.numberValue;
+      // The words of nearly every line (X Y Z, F S, and G0/G1) are stored here; anything else,
+      // a repeat or a conflict included, goes to the word's own function.
+      if (c >= CH_X && c <= CH_Z) {
+        const axis = c - CH_X;
+        // WORD has x, y, z on consecutive bits.
+        const bit = WORD_X << axis;
+        if ((b.valueBits & bit) === 0) {
+          b.xyz[axis] = value;
+          b.axisBits |= 1 << axis;
+          b.valueBits |= bit;
+          continue;
+        }
+      } else if (c === CH_S || c === CH_F) {
+        const bit = c === CH_S ? WORD_S : WORD_F;
+        if ((b.valueBits & bit) === 0 && value >= 0) {
+          if (c === CH_S) b.s = value;
+          else b.f = value;
+          b.valueBits |= bit;
+          continue;
+        }
+      } else if (
+        c === CH_G &&
+        (value === 1 || value === 0) &&
+        b.axisCommand === AXIS_CMD_NONE &&
+        (b.commandBits & GROUP_MOTION) === 0
+      ) {
+        b.axisCommand = AXIS_CMD_MOTION;
+        b.motion = value;
+        b.commandBits |= GROUP_MOTION;
+        continue;
+      }
       let err: number;
-      if (c === 71) err = gWord(b, value);
-      else if (c === 77) err = mWord(b, value);
+      if (c === CH_G) err = gWord(b, value);
+      else if (c === CH_M) err = mWord(b, value);
       else err = valueWord(b, c, value);
       if (err !== 0) return this.stop(bytes, start, end, err);
     }
@@ -147,31 +195,34 @@ export class BlockParser {
 
   /** Read a signed decimal (no exponent) from start; returns the index after it, or -1. */
   private readNumber(bytes: Uint8Array, start: number, end: number): number {
-    // Fast path for the usual packed form ("-12.345"): optional minus, at most 15 digits
+    // Fast path for the usual packed form ("-12.345"): optional minus, at most 9 digits
     // with one dot, then a character that cannot continue the number. Anything else
     // (a plus sign, blanks or comments inside, long digit strings) takes the general path.
     let i = start;
     let c = i < end ? bytes[i] : 0;
     const negative = c === CH_MINUS;
     if (negative) c = ++i < end ? bytes[i] : 0;
+    // Up to FAST_DIGITS digits the mantissa is an exact int32: integer arithmetic.
+    // Digit counts come from the indices; (c - '0') >>> 0 <= 9 tests for a digit at once.
     let mantissa = 0;
-    let digits = 0;
-    while (c >= CH_0 && c <= CH_9) {
-      mantissa = mantissa * 10 + (c - CH_0);
-      digits++;
+    const intStart = i;
+    while ((c - CH_0) >>> 0 <= 9) {
+      mantissa = (mantissa * 10 + (c - CH_0)) | 0;
       c = ++i < end ? bytes[i] : 0;
     }
+    let digits = i - intStart;
     let fractionDigits = 0;
     if (c === CH_DOT) {
       c = ++i < end ? bytes[i] : 0;
-      while (c >= CH_0 && c <= CH_9) {
-        mantissa = mantissa * 10 + (c - CH_0);
-        fractionDigits++;
+      const fractionStart = i;
+      while ((c - CH_0) >>> 0 <= 9) {
+        mantissa = (mantissa * 10 + (c - CH_0)) | 0;
         c = ++i < end ? bytes[i] : 0;
       }
+      fractionDigits = i - fractionStart;
       digits += fractionDigits;
     }
-    if (digits === 0 || digits > 15) return this.readNumberSlow(bytes, start, end);
+    if (digits === 0 || digits > FAST_DIGITS) return this.readNumberSlow(bytes, start, end);
     if (c <= 32 || c === CH_PAREN_OPEN || c === CH_SLASH || c === BOM_0) {
       // Blanks may hide more of the number ("X1 2.5" is X12.5, as Grbl strips them first).
       i = skipBlank(bytes, i, end);

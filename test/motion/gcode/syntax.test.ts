@@ -22,6 +22,9 @@ describe('G-code syntax', () => {
   it('parses decimals to the same double as parseFloat', () => {
     const g = interp();
     const values = ['135.8667', '-52.4797', '0.0939', '1234.56789012', '0.1', '0.3', '99.99'];
+    // Either side of the fast path's 9 digits (an int32 mantissa), up to 15 (exact in a double).
+    values.push('999999999', '-0.99999999', '1234567890', '9999.999999', '0.0000000001');
+    values.push('123456789012345', '-1234567.89012345', '12345678901234.5', '00000000012.5');
     for (const v of values) {
       const m = moves(run(g, 'G90 G0 X0', `X${v}`));
       expect(m[m.length - 1].targetMm.x).toBe(parseFloat(v));

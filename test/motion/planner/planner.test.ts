@@ -152,6 +152,26 @@ describe('Planner speed limits', () => {
     expect(m.accelMmS2).toBe(100);
   });
 
+  it('applies new settings to later moves along an unchanged direction', () => {
+    const planner = new Planner(millSettings());
+    planner.push(rapidTo(100, 0, 0));
+    const slower = millSettings();
+    slower.axes.x = { ...slower.axes.x, maxRateMmMin: 1200, accelMmS2: 100 };
+    planner.setSettings(slower);
+    const out = [...planner.push(rapidTo(200, 0, 0)), ...planner.flush()];
+    expect(out).toHaveLength(2);
+    expect(out[1].cruiseSpeedMmS).toBeCloseTo(20, 9);
+    expect(out[1].accelMmS2).toBe(100);
+  });
+
+  it('reports the length of the last pushed move, 0 for a dropped one', () => {
+    const planner = new Planner(millSettings());
+    planner.push(feedTo(3, 4, 0, 600));
+    expect(planner.lastPushedDistMm()).toBe(5);
+    planner.push(feedTo(3, 4, 0, 600));
+    expect(planner.lastPushedDistMm()).toBe(0);
+  });
+
   it('rejects a non-positive feed with a clear error', () => {
     const planner = new Planner(millSettings());
     expect(() => planner.push(feedTo(1, 0, 0, 0, 7))).toThrow(/line 7: feed rate/);

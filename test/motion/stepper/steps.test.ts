@@ -200,6 +200,44 @@ describe('StepGenerator CoreXY', () => {
   });
 });
 
+describe('StepGenerator two-motor order', () => {
+  it("puts a diagonal's steps in time order, the lower motor first at equal times", () => {
+    const settings = millSettings();
+    // 45° moves: x and y cross their half-steps at the same distances, so at the same times;
+    // then y against x, and a shallow one where y steps rarely. 5 ms chunks cut every move.
+    const planned = plan(settings, [
+      feedTo(10, 10, 0, 3000),
+      feedTo(20, 0, 0, 3000),
+      feedTo(40, 3.0125, 0, 3000),
+    ]);
+    const { events, gen } = run(settings, planned, 5000);
+    let ties = 0;
+    for (let e = 1; e < events.length; e++) {
+      const before = events[e - 1];
+      const after = events[e];
+      expect(after.timeUs).toBeGreaterThanOrEqual(before.timeUs);
+      if (after.timeUs === before.timeUs) {
+        ties++;
+        expect(after.motor).toBeGreaterThan(before.motor);
+      }
+    }
+    expect(ties).toBeGreaterThan(500);
+    const error = maxTimeErrorUs(byMotor(events), expectedSteps(settings, planned));
+    expect(error).toBeLessThanOrEqual(1);
+    expect(byMotor(events).map((list) => list.length)).toEqual([
+      40 * 80,
+      10 * 80 + 10 * 80 + 241,
+      0,
+    ]);
+    expect(Array.from(gen.positionSteps())).toEqual([3200, 241, 0]);
+  });
+
+  it('refuses a chunk length whose times would not fit the merge', () => {
+    expect(() => new StepGenerator(millSettings(), { chunkUs: 2 ** 31 })).toThrow(RangeError);
+    expect(() => new StepGenerator(millSettings(), { chunkUs: 2 ** 31 - 2 })).not.toThrow();
+  });
+});
+
 describe('StepGenerator chunks', () => {
   it('slices on multiples of chunkUs with sorted relative times, ending at rest', () => {
     const settings = millSettings();
