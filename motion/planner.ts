@@ -335,9 +335,9 @@ export class Planner {
   }
 
   /**
-   * Speed the move asks for, after overrides, capped by the axes along its direction (axisMaxMmS); records
-   * the programmed speed (no overrides) on the move too. As in Grbl, jogs, homing and probing
-   * moves keep their feed whatever the feed override.
+   * Speed the move asks for, after overrides, capped by the axes along its direction
+   * (axisMaxMmS); records the programmed speed (no overrides) on the move too. As in Grbl,
+   * jogs, homing and probing moves keep their feed whatever the feed override.
    */
   private nominalSpeedMmS(p: PendingMove, axisMaxMmS: number): number {
     const m = p.source;
