@@ -627,7 +627,7 @@ export class StepGenerator {
           if (accelLimitMm !== accelLimitMm) accelLimitMm = this.accelDistAtMm(data, base, limitUs);
           limited = accelLimitMm < cruiseStartMm;
           endMm = limited ? accelLimitMm : cruiseStartMm;
-          const count = Math.ceil((endMm - sMm) / stepMm);
+          const count = endMm <= sMm ? 0 : Math.ceil((endMm - sMm) / stepMm);
           const stop = count < end - k ? k + count : end;
           const startUs = moveStartUs + roundUs;
           const v0 = data[base + Q_V0_MM_S];
@@ -645,7 +645,8 @@ export class StepGenerator {
           if (cruiseLimitMm !== cruiseLimitMm) cruiseLimitMm = (limitUs - baseUs) / usPerMm;
           limited = cruiseLimitMm < decelStartMm;
           endMm = limited ? cruiseLimitMm : decelStartMm;
-          const count = Math.ceil((endMm - sMm) / stepMm);
+          // Past the limit already (the step after a limited run): no division for a count ≤ 0.
+          const count = endMm <= sMm ? 0 : Math.ceil((endMm - sMm) / stepMm);
           const stop = count < end - k ? k + count : end;
           const fromUs = baseUs + roundUs;
           // Two steps per turn on two position chains (n and n + dir, exact integers): the
@@ -666,7 +667,7 @@ export class StepGenerator {
           if (decelLimitMm !== decelLimitMm) decelLimitMm = this.decelDistAtMm(data, base, limitUs);
           limited = decelLimitMm < distMm;
           endMm = limited ? decelLimitMm : distMm;
-          const count = Math.ceil((endMm - sMm) / stepMm);
+          const count = endMm <= sMm ? 0 : Math.ceil((endMm - sMm) / stepMm);
           const stop = count < end - k ? k + count : end;
           const baseUs = data[base + Q_DECEL_BASE_US] + roundUs;
           const vc = data[base + Q_VC_MM_S];
