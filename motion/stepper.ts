@@ -96,6 +96,8 @@ export class StepGenerator {
   /** The queued motion ends at rest. */
   private endsAtRestQueued = false;
   private genUs = 0;
+  /** The chunk grid point nextChunk last computed (a multiple of chunkUs), µs. */
+  private gridUs = 0;
   private holding = false;
   /** Path after the hold's stop point, kept for takeRemainder. */
   private holdRemainder: LinearMove[] = [];
@@ -192,11 +194,22 @@ export class StepGenerator {
   nextChunk(maxDurationUs: number = this.chunkUs): StepChunk | null {
     if (!this.open) return null;
     const startUs = this.genUs;
-    const maxUs = Number.isFinite(maxDurationUs)
-      ? Math.max(1, Math.floor(maxDurationUs))
-      : this.chunkUs;
+    const chunkUs = this.chunkUs;
+    const maxUs =
+      maxDurationUs === chunkUs
+        ? chunkUs
+        : Number.isFinite(maxDurationUs)
+          ? Math.max(1, Math.floor(maxDurationUs))
+          : chunkUs;
     const limitUs = startUs + maxUs;
-    const boundaryUs = Math.floor(limitUs / this.chunkUs) * this.chunkUs;
+    // The last grid point at or before limitUs. Chunks mostly end one grid step after the
+    // last one: test that first (exact: all are integers far below 2^53), divide otherwise.
+    let boundaryUs = this.gridUs;
+    if (limitUs - boundaryUs >= chunkUs) boundaryUs += chunkUs;
+    if (!(boundaryUs <= limitUs && limitUs - boundaryUs < chunkUs)) {
+      boundaryUs = Math.floor(limitUs / chunkUs) * chunkUs;
+    }
+    this.gridUs = boundaryUs;
     let endUs = boundaryUs > startUs ? boundaryUs : limitUs;
     let endsAtRest = false;
     if (this.endsAtRestQueued) {
@@ -239,33 +252,45 @@ export class StepGenerator {
     }
     // The caller recycles chunks: hand out the filled buffers themselves (no copy) and write
     // the following events into recycled ones (or fresh ones, if none came back yet).
-    const chunk: StepChunk = {
-      startUs,
-      durationUs: endUs - startUs,
-      count,
-      timeUs: this.outTime,
-      motor: this.outMotor,
-      dir: this.outDir,
-      endsAtRest,
-    };
     const spare = this.spare;
-    if (spare !== null) {
-      this.outTime = spare.timeUs;
-      this.setLabelArrays(spare.motor, spare.dir);
-      this.spare = null;
-    } else {
+    if (spare === null) {
+      const chunk: StepChunk = {
+        startUs,
+        durationUs: endUs - startUs,
+        count,
+        timeUs: this.outTime,
+        motor: this.outMotor,
+        dir: this.outDir,
+        endsAtRest,
+      };
       const size = this.outTime.length;
       this.outTime = new Uint32Array(size);
       this.setLabelArrays(new Uint8Array(size), new Int8Array(size));
+      return chunk;
     }
-    return chunk;
+    // The recycled chunk object carries this chunk too: the caller is done with it.
+    const spareTime = spare.timeUs;
+    const spareMotor = spare.motor;
+    const spareDir = spare.dir;
+    spare.startUs = startUs;
+    spare.durationUs = endUs - startUs;
+    spare.count = count;
+    spare.timeUs = this.outTime;
+    spare.motor = this.outMotor;
+    spare.dir = this.outDir;
+    spare.endsAtRest = endsAtRest;
+    this.outTime = spareTime;
+    this.setLabelArrays(spareMotor, spareDir);
+    this.spare = null;
+    return spare;
   }
 
   /**
    * Opt-in: hands a chunk from nextChunk back once the caller is done with it. From the first
    * call on, chunks carry the generator's own buffers (their arrays may be longer than count)
-   * and a recycled chunk's arrays take the next chunk's events, so nothing is allocated or
-   * copied per chunk. The caller must not read a chunk after recycling it.
+   * and a recycled chunk's arrays take the next chunk's events (the object itself is handed
+   * out again), so nothing is allocated or copied per chunk. The caller must not read a chunk
+   * after recycling it.
    */
   recycle(chunk: StepChunk): void {
     this.recycling = true;
@@ -602,7 +627,7 @@ export class StepGenerator {
           if (accelLimitMm !== accelLimitMm) accelLimitMm = this.accelDistAtMm(data, base, limitUs);
           limited = accelLimitMm < cruiseStartMm;
           endMm = limited ? accelLimitMm : cruiseStartMm;
-          const count = Math.ceil((endMm - sMm) / stepMm);
+          const count = endMm <= sMm ? 0 : Math.ceil((endMm - sMm) / stepMm);
           const stop = count < end - k ? k + count : end;
           const startUs = moveStartUs + roundUs;
           const v0 = data[base + Q_V0_MM_S];
@@ -620,7 +645,8 @@ export class StepGenerator {
           if (cruiseLimitMm !== cruiseLimitMm) cruiseLimitMm = (limitUs - baseUs) / usPerMm;
           limited = cruiseLimitMm < decelStartMm;
           endMm = limited ? cruiseLimitMm : decelStartMm;
-          const count = Math.ceil((endMm - sMm) / stepMm);
+          // Past the limit already (the step after a limited run): no division for a count ≤ 0.
+          const count = endMm <= sMm ? 0 : Math.ceil((endMm - sMm) / stepMm);
           const stop = count < end - k ? k + count : end;
           const fromUs = baseUs + roundUs;
           // Two steps per turn on two position chains (n and n + dir, exact integers): the
@@ -641,7 +667,7 @@ export class StepGenerator {
           if (decelLimitMm !== decelLimitMm) decelLimitMm = this.decelDistAtMm(data, base, limitUs);
           limited = decelLimitMm < distMm;
           endMm = limited ? decelLimitMm : distMm;
-          const count = Math.ceil((endMm - sMm) / stepMm);
+          const count = endMm <= sMm ? 0 : Math.ceil((endMm - sMm) / stepMm);
           const stop = count < end - k ? k + count : end;
           const baseUs = data[base + Q_DECEL_BASE_US] + roundUs;
           const vc = data[base + Q_VC_MM_S];

@@ -21,9 +21,14 @@ function job(settings: MotionSettings): PlannedMove[] {
 }
 
 /** Events of chunks read as they come, then handed back; also the chunks' arrays, in order. */
-function drainRecycling(gen: StepGenerator): { events: StepEvent[]; arrays: Uint32Array[] } {
+function drainRecycling(gen: StepGenerator): {
+  events: StepEvent[];
+  arrays: Uint32Array[];
+  chunks: StepChunk[];
+} {
   const events: StepEvent[] = [];
   const arrays: Uint32Array[] = [];
+  const chunks: StepChunk[] = [];
   for (let chunk = gen.nextChunk(); chunk !== null; chunk = gen.nextChunk()) {
     for (let e = 0; e < chunk.count; e++) {
       events.push({
@@ -33,9 +38,10 @@ function drainRecycling(gen: StepGenerator): { events: StepEvent[]; arrays: Uint
       });
     }
     arrays.push(chunk.timeUs);
+    chunks.push(chunk);
     gen.recycle(chunk);
   }
-  return { events, arrays };
+  return { events, arrays, chunks };
 }
 
 describe('StepGenerator chunk recycling', () => {
@@ -54,6 +60,8 @@ describe('StepGenerator chunk recycling', () => {
     expect(copied.chunks.length).toBeGreaterThan(10);
     // After the first recycle, chunks alternate between two sets of arrays.
     expect(new Set(recycled.arrays.slice(1)).size).toBe(2);
+    // A recycled chunk object carries the next chunk: from the second on, one object.
+    expect(new Set(recycled.chunks.slice(1)).size).toBe(1);
     expect(maxTimeErrorUs(byMotor(recycled.events), expectedSteps(settings, planned))).toBe(
       maxTimeErrorUs(byMotor(copied.events), expectedSteps(settings, planned)),
     );

@@ -276,6 +276,12 @@ describe('StepGenerator chunks', () => {
     const third = gen.nextChunk();
     expect(third?.startUs).toBe(2300);
     expect(third?.durationUs).toBe(700);
+    // Two grid points fit: the chunk ends on the later one, and the next on the one after.
+    const fourth = gen.nextChunk(2750);
+    expect(fourth?.durationUs).toBe(2000);
+    const fifth = gen.nextChunk();
+    expect(fifth?.startUs).toBe(5000);
+    expect(fifth?.durationUs).toBe(1000);
   });
 
   it('gives the same steps when moves arrive as the planner finalizes them', () => {
