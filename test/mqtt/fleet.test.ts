@@ -78,22 +78,24 @@ describe('a fleet of two machines on one shared queue', () => {
     throw new Error('no machine took the job');
   };
 
-  /** The jobTaken event for job `name`, from whichever machine took it. */
-  const taken = async (name: string, since: number): Promise<TakenEvent> => {
+  /** The first event since `since`, from either machine, that `wanted` accepts. */
+  const eventFrom = async (
+    wanted: (e: PublishedEvent) => boolean,
+    since: number,
+  ): Promise<PublishedEvent> => {
     const message = await Promise.any(
       ['pen1', 'pen2'].map((id) =>
-        probe.next(
-          `minifactory/${id}/event`,
-          (m) => {
-            const e = JSON.parse(m.text) as PublishedEvent;
-            return e.kind === 'jobTaken' && e.name === name;
-          },
-          { since },
-        ),
+        probe.next(`minifactory/${id}/event`, (m) => wanted(JSON.parse(m.text) as PublishedEvent), {
+          since,
+        }),
       ),
     );
-    return JSON.parse(message.text) as TakenEvent;
+    return JSON.parse(message.text) as PublishedEvent;
   };
+
+  /** The jobTaken event for job `name`, from whichever machine took it. */
+  const taken = async (name: string, since: number): Promise<TakenEvent> =>
+    (await eventFrom((e) => e.kind === 'jobTaken' && e.name === name, since)) as TakenEvent;
 
   it('gives each job to one idle machine and none to a busy one', async () => {
     const long = zigzagJob(12, 5, 3000);
@@ -136,20 +138,11 @@ describe('a fleet of two machines on one shared queue', () => {
     await dispatch('a4', JSON.stringify({ name: 'from-file', file: 'corner.nc' }));
     const took = await taken('from-file', since);
     await dispatch('a4', JSON.stringify({ name: 'escape', file: '../etc/passwd' }));
-    const message = await Promise.any(
-      ['pen1', 'pen2'].map((id) =>
-        probe.next(
-          `minifactory/${id}/event`,
-          (m) => {
-            // A busy machine may hand the job on first (requeued): wait for the real answer.
-            const e = JSON.parse(m.text) as PublishedEvent;
-            return e.kind === 'jobRefused' && !e.requeued;
-          },
-          { since },
-        ),
-      ),
-    );
-    const refused = JSON.parse(message.text) as RefusedEvent;
+    // A busy machine may hand the job on first (requeued): wait for the real answer.
+    const refused = (await eventFrom(
+      (e) => e.kind === 'jobRefused' && !e.requeued,
+      since,
+    )) as RefusedEvent;
     expect(refused).toMatchObject({
       capability: 'a4',
       requeued: false,
