@@ -86,6 +86,17 @@ function cutRun(
   return { events, endSteps: Array.from(gen.positionSteps()), cut: cut !== null };
 }
 
+/** A cut run ends on the plain run's steps, every step within 1 µs of the plain one's time. */
+function expectSameStream(
+  run: { events: StepEvent[]; endSteps: number[] },
+  plain: { events: StepEvent[]; endSteps: number[] },
+): void {
+  expect(run.endSteps).toEqual(plain.endSteps);
+  const errUs = maxTimeErrorUs(byMotor(run.events), byMotor(plain.events));
+  expect(errUs).toBeGreaterThanOrEqual(0);
+  expect(errUs).toBeLessThanOrEqual(1);
+}
+
 /** Times never decrease, and each motor's consecutive steps respect its max rate. */
 function expectOrderedWithinRate(events: StepEvent[], minGapUs: number[]): void {
   for (let i = 1; i < events.length; i++) {
@@ -152,10 +163,7 @@ describe('cutAhead + continueMoving', () => {
               feedRatio: 1,
             });
             if (r.cut) cuts++;
-            expect(r.endSteps).toEqual(plain.endSteps);
-            const err = maxTimeErrorUs(byMotor(r.events), byMotor(plain.events));
-            expect(err).toBeGreaterThanOrEqual(0);
-            expect(err).toBeLessThanOrEqual(1);
+            expectSameStream(r, plain);
           }
         }
         expect(cuts).toBeGreaterThan(5);
@@ -216,10 +224,7 @@ describe('cutAhead with a stop inside the queued path', () => {
         stops,
       );
       if (r.cut) cuts++;
-      expect(r.endSteps).toEqual(plain.endSteps);
-      const err = maxTimeErrorUs(byMotor(r.events), byMotor(plain.events));
-      expect(err).toBeGreaterThanOrEqual(0);
-      expect(err).toBeLessThanOrEqual(1);
+      expectSameStream(r, plain);
     }
     // Every cut point has path ahead of it: none may be refused for the stops in the way.
     expect(cuts).toBe(15);
@@ -238,10 +243,7 @@ describe('cutAhead with a stop inside the queued path', () => {
         [0],
       );
       expect(r.cut).toBe(true);
-      expect(r.endSteps).toEqual(plain.endSteps);
-      const err = maxTimeErrorUs(byMotor(r.events), byMotor(plain.events));
-      expect(err).toBeGreaterThanOrEqual(0);
-      expect(err).toBeLessThanOrEqual(1);
+      expectSameStream(r, plain);
     }
   });
 
