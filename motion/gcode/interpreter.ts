@@ -462,13 +462,10 @@ export class Interpreter {
       if ((axisBits & 2) !== 0) y += xyz[1];
       if ((axisBits & 4) !== 0) z += xyz[2];
     } else {
-      const wcs = this.wcs;
       const wcsBase = this.wcsIndex * 3;
-      const g92 = this.g92;
-      // The same sums as check(), term for term (+ 0 turns -0 into 0 there too).
-      if ((axisBits & 1) !== 0) x = xyz[0] + wcs[wcsBase] + g92[0] + 0;
-      if ((axisBits & 2) !== 0) y = xyz[1] + wcs[wcsBase + 1] + g92[1] + 0;
-      if ((axisBits & 4) !== 0) z = xyz[2] + wcs[wcsBase + 2] + g92[2] + this.toolLengthMm;
+      if ((axisBits & 1) !== 0) x = this.absoluteTargetMm(0, xyz[0], wcsBase);
+      if ((axisBits & 2) !== 0) y = this.absoluteTargetMm(1, xyz[1], wcsBase);
+      if ((axisBits & 4) !== 0) z = this.absoluteTargetMm(2, xyz[2], wcsBase);
     }
     const reach = this.reachMm;
     if (!(Math.abs(x) <= reach[0] && Math.abs(y) <= reach[1] && Math.abs(z) <= reach[2])) {
@@ -493,6 +490,14 @@ export class Interpreter {
     pos[1] = y;
     pos[2] = z;
     return true;
+  }
+
+  /**
+   * Machine position of axis k for an absolute (G90) programmed value, mm: plus the work
+   * offset at wcsBase, G92 and, on Z, the tool length (+ 0 on X and Y turns -0 into 0).
+   */
+  private absoluteTargetMm(k: number, programmedMm: number, wcsBase: number): number {
+    return programmedMm + this.wcs[wcsBase + k] + this.g92[k] + (k === 2 ? this.toolLengthMm : 0);
   }
 
   /**
@@ -600,10 +605,7 @@ export class Interpreter {
             if ((axisBits & (1 << k)) === 0) target[k] = pos[k];
             else if (nonModal === NON_MODAL_ABSOLUTE_OVERRIDE) target[k] = xyz[k];
             else if (incremental) target[k] = pos[k] + xyz[k];
-            else {
-              target[k] =
-                xyz[k] + this.wcs[wcsBase + k] + this.g92[k] + (k === 2 ? this.toolLengthMm : 0);
-            }
+            else target[k] = this.absoluteTargetMm(k, xyz[k], wcsBase);
           }
         }
         if (nonModal === NON_MODAL_GO_HOME0 || nonModal === NON_MODAL_GO_HOME1) {
