@@ -474,10 +474,7 @@ export class Planner {
     let prevMaxSpeedMmS = 0;
     let i = this.head;
     for (let p = this.headMove; p !== null; p = p.next, i++) {
-      // The same numbers push derived the unit vector from.
-      const ux = (p.endMm.x - p.startMm.x) / p.distMm;
-      const uy = (p.endMm.y - p.startMm.y) / p.distMm;
-      const uz = (p.endMm.z - p.startMm.z) / p.distMm;
+      const { x: ux, y: uy, z: uz } = p.unit;
       p.accelMmS2 = this.limits.accelAlongMmS2(ux, uy, uz);
       const maxSpeedMmS = this.nominalSpeedMmS(p, this.limits.speedAlongMmS(ux, uy, uz));
       const joined = this.joined[i] === 1;
