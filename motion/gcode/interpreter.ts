@@ -833,13 +833,7 @@ export class Interpreter {
   /** The shared frozen state for a spindle code (3, 4, 5) and speed. */
   private spindleState(spindleCode: number, speedRpm: number): SpindleState {
     // Whole small speeds (a laser's S0..S1000) index an array: cheaper than a Map lookup.
-    // S-0 is not one of them (it would index S0's state).
-    if (
-      speedRpm >= 0 &&
-      speedRpm < SMALL_SPEEDS &&
-      Math.trunc(speedRpm) === speedRpm &&
-      (speedRpm !== 0 || 1 / speedRpm > 0)
-    ) {
+    if (isArraySpeed(speedRpm)) {
       const state = this.smallSpindleStates[(spindleCode - 3) * SMALL_SPEEDS + speedRpm];
       if (state !== undefined) return state;
     }
@@ -851,8 +845,7 @@ export class Interpreter {
     const mode = SPINDLE_MODES[spindleCode];
     // Map keys equate -0 and 0; S-0 keeps its own (uncached) state, as before.
     if (speedRpm === 0 && 1 / speedRpm < 0) return Object.freeze({ mode, speedRpm });
-    const small = speedRpm >= 0 && speedRpm < SMALL_SPEEDS && Math.trunc(speedRpm) === speedRpm;
-    if (small) {
+    if (isArraySpeed(speedRpm)) {
       const state = Object.freeze({ mode, speedRpm });
       this.smallSpindleStates[(spindleCode - 3) * SMALL_SPEEDS + speedRpm] = state;
       return state;
@@ -995,4 +988,14 @@ function fail(line: number, code: number): LineResult {
 
 function vec(a: Float64Array, offset: number): VecMm {
   return { x: a[offset], y: a[offset + 1], z: a[offset + 2] };
+}
+
+/** Whether a speed's states live in the array: a whole S below SMALL_SPEEDS, but not S-0. */
+function isArraySpeed(speedRpm: number): boolean {
+  return (
+    speedRpm >= 0 &&
+    speedRpm < SMALL_SPEEDS &&
+    Math.trunc(speedRpm) === speedRpm &&
+    (speedRpm !== 0 || 1 / speedRpm > 0)
+  );
 }
