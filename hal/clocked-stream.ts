@@ -6,7 +6,14 @@
 // with the same semantics: a step is emitted once the clock has reached its time.
 import { EventEmitter } from 'node:events';
 import { StepTimeline, type StepVisitor } from './steps.js';
-import type { Clock, StepChunk, StepStream, StepStreamEvents, TimerHandle } from './types.js';
+import type {
+  Clock,
+  StepChunk,
+  StepStream,
+  StepStreamEvents,
+  TimerHandle,
+  StreamCut,
+} from './types.js';
 
 export interface ClockedStreamOptions {
   clock: Clock;
@@ -65,6 +72,11 @@ export class ClockedStepStream extends EventEmitter<StepStreamEvents> implements
   positionSteps(): Int32Array {
     this.catchUp();
     return this.timeline.positionSteps();
+  }
+
+  /** Not yet able to drop queued motion: the caller brakes behind the whole queue. */
+  cut(_keepUs: number): StreamCut | null {
+    return null;
   }
 
   stop(): Int32Array {

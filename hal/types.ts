@@ -1,18 +1,29 @@
 // The hardware abstraction: the one table of entry points through which the machine sees
 // hardware. Backends live in hal/<name>/ and import their native packages lazily.
 //
-// What a backend must and may provide:
+// Each entry point says when it takes effect and how it fails, as grblHAL's hal.h does:
+// "at once" means the hardware level has changed when the call returns; "queued" means the
+// call returns before the hardware has acted (an I2C or serial write, a chunk of steps), and
+// a failure arrives later as the board's 'fault' event. No entry point throws on a hardware
+// failure once the board is open: faults are reported, never swallowed, and the machine turns
+// each one into an Alarm with every output off.
 //
-// | entry point            | must / may | notes                                                     |
-// |------------------------|------------|-----------------------------------------------------------|
-// | open(), close()        | must       | close() leaves every output at its safe (inactive) level  |
-// | stepStream()           | must       | hardware-timed by contract; host-timed backends say so in |
-// |                        |            | capabilities.stepTiming and cap maxStepRateHz             |
-// | input(role)            | may        | undefined when the board has no such input                |
-// | output(role)           | may        |                                                           |
-// | pwm(role)              | may        |                                                           |
-// | i2cBus(n)              | may        | only backends that talk to I2C chips                      |
-// | clock                  | must       | real on hardware, virtual or real in the simulator        |
+// | entry point            | must / may | when it acts, how it fails                            |
+// |------------------------|------------|-------------------------------------------------------|
+// | open()                 | must       | rejects with a clear message (missing library, busy   |
+// |                        |            | pin, no permission, no MCU on the port)               |
+// | close()                | must       | outputs to their safe level, motion stopped, resources |
+// |                        |            | released; never rejects                               |
+// | outputsOff()           | must       | every output safe, ahead of queued writes; resolves   |
+// |                        |            | when the hardware has taken it; never rejects         |
+// | 'fault' event          | must       | link lost, bus error, MCU reset, step-train gap       |
+// | stepStream()           | must       | push() queued; stop() and cut() at once (see below)    |
+// | input(role)            | may        | undefined when the board has no such input; the first |
+// |                        |            | level read from hardware counts (an e-stop held at    |
+// |                        |            | power-on)                                             |
+// | output(role), pwm(role)| may        | write()/setDuty(): at once on GPIO backends, queued on |
+// |                        |            | I2C and Firmata (failure: 'fault')                    |
+// | clock                  | must       | real on hardware, virtual or real in the simulator    |
 //
 // Step chunks are defined in motion/types.ts; hal/ repeats their shape structurally
 // (hal may not import motion) so the two stay assignable to each other.
@@ -47,8 +58,23 @@ export interface StepStreamEvents {
   drain: [];
   /** Everything pushed has been emitted. */
   idle: [];
-  /** The queue ran dry while motion was not at rest: position is still exact, speed was not. */
+  /**
+   * The step train had a gap while motion was not at rest: the queue ran dry, a chunk started
+   * late, or a step was later than the backend's tolerance. The motors may have stopped dead
+   * at speed, so the machine treats the position as unknown.
+   */
   underrun: [];
+}
+
+/** Where motion ends after StepStream.cut(). */
+export interface StreamCut {
+  /**
+   * End of the kept motion on the chunks' own timeline (the StepChunk.startUs of the pushed
+   * chunks), µs: the step generator continues from this time.
+   */
+  endUs: number;
+  /** Motor positions once the kept motion has been emitted, steps. */
+  steps: Int32Array;
 }
 
 /** Hardware-timed step output for all motors. */
@@ -62,6 +88,14 @@ export interface StepStream extends EventEmitter<StepStreamEvents> {
   positionSteps(): Int32Array;
   /** Stop at once, drop what is queued; returns the emitted position per motor in steps. */
   stop(): Int32Array;
+  /**
+   * At once: drops queued motion the hardware has not committed to, keeping at least keepUs
+   * from now (time for the caller to compute and push what follows, e.g. a braking ramp), or
+   * more where the hardware cannot cut finer (a pigpio wave on air). Returns where the kept
+   * motion ends, or null when nothing was dropped (the queue ends within keepUs anyway).
+   * Pushing after a cut continues exactly from the cut's end.
+   */
+  cut(keepUs: number): StreamCut | null;
   /** Overwrite the position counters (after homing or a G92-free re-sync). */
   setPositionSteps(steps: ArrayLike<number>): void;
 }
@@ -99,14 +133,17 @@ export interface DigitalInput extends EventEmitter<DigitalInputEvents> {
 
 export interface DigitalOutput {
   readonly role: OutputRole;
-  /** true = active (the backend applies active-low wiring). */
+  /**
+   * true = active (the backend applies active-low wiring). At once on GPIO backends, queued on
+   * I2C and Firmata; a failed write is a board 'fault'.
+   */
   write(active: boolean): void;
   read(): boolean;
 }
 
 export interface PwmOutput {
   readonly role: PwmRole;
-  /** Duty ratio 0..1. */
+  /** Duty ratio 0..1; at once or queued as DigitalOutput.write. */
   setDuty(ratio: number): void;
   setFrequency(hz: number): void;
   duty(): number;
@@ -127,22 +164,53 @@ export type StepTiming = 'hardware' | 'mcu' | 'host' | 'virtual';
 export interface BoardCapabilities {
   /** Who times the step pulses. */
   stepTiming: StepTiming;
-  /** Highest aggregate step rate the backend can emit reliably. */
+  /**
+   * Highest aggregate step rate the backend emits reliably, as measured (the planner keeps
+   * every move within it).
+   */
   maxStepRateHz: number;
-  /** Resolution of step times, µs (pigpio's sample clock, 1 for the simulator). */
-  stepResolutionUs: number;
-  /** Inputs carry hardware timestamps. */
-  inputTimestamps: boolean;
+}
+
+/** What went wrong in hardware; each kind becomes an Alarm with outputs off. */
+export type BoardFaultKind =
+  /** The link to an MCU or daemon is gone: serial error, unplugged cable, closed port. */
+  | 'link'
+  /** The MCU restarted: its outputs and step counters are at their power-on values. */
+  | 'mcuReset'
+  /** A bus error (I2C) that persisted after the bounded retries. */
+  | 'bus'
+  /** A gap in the step train mid-motion (the host was late): see StepStreamEvents.underrun. */
+  | 'underrun'
+  /** An output write failed: its level is not known. */
+  | 'output';
+
+export interface BoardFault {
+  kind: BoardFaultKind;
+  /** One line for the user: what failed, where, and what to check. */
+  message: string;
+  /** False when motor positions can no longer be trusted (steps may have been lost). */
+  positionKnown: boolean;
+}
+
+export interface BoardEvents {
+  /** A hardware fault, raised as soon as the backend sees it (never thrown, never kept). */
+  fault: [fault: BoardFault];
 }
 
 /** An opened board: the machine's only view of hardware. */
-export interface Board {
+export interface Board extends EventEmitter<BoardEvents> {
   readonly name: string;
   readonly capabilities: BoardCapabilities;
   readonly clock: Clock;
   open(): Promise<void>;
-  /** Outputs to safe levels, motion stopped, resources released. */
+  /** Outputs to safe levels, motion stopped, resources released; never rejects. */
   close(): Promise<void>;
+  /**
+   * Every output and PWM channel to its safe level, ahead of any queued writes (safety writes
+   * jump the queue); resolves once the hardware has taken them. Never rejects: a failure is
+   * a 'fault'. The machine calls it on every alarm, e-stop, reset and exit.
+   */
+  outputsOff(): Promise<void>;
   stepStream(): StepStream;
   input(role: InputRole): DigitalInput | undefined;
   output(role: OutputRole): DigitalOutput | undefined;

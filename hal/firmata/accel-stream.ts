@@ -10,7 +10,14 @@
 // (accelStepperReportPosition) and replaces the estimate with the MCU's count on reply.
 import { EventEmitter } from 'node:events';
 import { StepTimeline, checkChunk } from '../steps.js';
-import type { Clock, StepChunk, StepStream, StepStreamEvents, TimerHandle } from '../types.js';
+import type {
+  Clock,
+  StepChunk,
+  StepStream,
+  StepStreamEvents,
+  TimerHandle,
+  StreamCut,
+} from '../types.js';
 import type { FirmataIo } from './io.js';
 
 interface PendingMove {
@@ -58,6 +65,11 @@ export class AccelStepperStream extends EventEmitter<StepStreamEvents> implement
   positionSteps(): Int32Array {
     this.timeline.emitUntil(this.clock.nowUs());
     return this.timeline.positionSteps();
+  }
+
+  /** Not yet able to drop queued motion: the caller brakes behind the whole queue. */
+  cut(_keepUs: number): StreamCut | null {
+    return null;
   }
 
   stop(): Int32Array {

@@ -183,8 +183,6 @@ export class FirmataBoard
     this.capabilities = {
       stepTiming: 'mcu',
       maxStepRateHz: 0,
-      stepResolutionUs: 1000,
-      inputTimestamps: false,
     };
   }
 

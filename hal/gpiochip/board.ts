@@ -150,8 +150,6 @@ export class GpiochipBoard extends BoardIo<SysfsInput, SysfsOutput, SysfsPwm> im
     this.capabilities = {
       stepTiming: 'host',
       maxStepRateHz: typeof maxRate === 'number' ? maxRate : 2000,
-      stepResolutionUs: 1000,
-      inputTimestamps: false,
     };
   }
 

@@ -185,8 +185,6 @@ export class I2cBoard extends BoardIo<ExpanderInput, ExpanderOutput, PcaPwm> imp
       stepTiming: 'host',
       maxStepRateHz: Math.min(busLimit, option(def, 'maxStepRateHz', 'number', Infinity)),
       // Steps leave on host timers: within about a millisecond of their time.
-      stepResolutionUs: 1000,
-      inputTimestamps: false,
     };
   }
 

@@ -118,8 +118,6 @@ export class PigpioBoard extends BoardIo<PigpioInput, PigpioOutput, PigpioPwm> i
     this.capabilities = {
       stepTiming: 'hardware',
       maxStepRateHz: this.settings.maxStepRateHz,
-      stepResolutionUs: this.settings.resolutionUs,
-      inputTimestamps: true,
     };
   }
 

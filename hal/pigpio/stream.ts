@@ -8,7 +8,14 @@
 // counter, getTick), the first at the tick read right after sending it. stop() reads the
 // wave on air and the tick, so it knows to the µs which steps left the pins.
 import { EventEmitter } from 'node:events';
-import type { Clock, StepChunk, StepStream, StepStreamEvents, TimerHandle } from '../types.js';
+import type {
+  Clock,
+  StepChunk,
+  StepStream,
+  StepStreamEvents,
+  TimerHandle,
+  StreamCut,
+} from '../types.js';
 import { wavePulses, type EncodedWave, type WaveEncoder } from './encoder.js';
 import type { PigpioModule } from './module.js';
 
@@ -87,6 +94,11 @@ export class PigpioStepStream extends EventEmitter<StepStreamEvents> implements 
       addSteps(position, first.wave, tickDiffUs(first.startTick, this.pigpio.getTick()));
     }
     return position;
+  }
+
+  /** Not yet able to drop queued motion: the caller brakes behind the whole queue. */
+  cut(_keepUs: number): StreamCut | null {
+    return null;
   }
 
   stop(): Int32Array {

@@ -65,8 +65,6 @@ export class SimBoard extends BoardIo<SimInput, SimOutput, SimPwm> implements Bo
     this.capabilities = {
       stepTiming: this.virtualClock !== undefined ? 'virtual' : 'host',
       maxStepRateHz: numberOption(def, 'maxStepRateHz') ?? 1_000_000,
-      stepResolutionUs: 1,
-      inputTimestamps: true,
     };
     for (const role of Object.keys(def.inputs) as InputRole[]) {
       this.inputs.set(role, new SimInput(role, this.log));

@@ -86,8 +86,6 @@ describe('pigpio board', () => {
     expect(fake.calls.find((c) => c.fn === 'configureClock')?.args).toEqual([2, fake.CLOCK_PCM]);
     expect(board.capabilities).toMatchObject({
       stepTiming: 'hardware',
-      stepResolutionUs: 1,
-      inputTimestamps: true,
     });
   });
 
