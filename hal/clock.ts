@@ -2,6 +2,9 @@
 // scheduler for the simulator, so a homing cycle or a long job runs in milliseconds in a test.
 import type { Clock, TimerHandle } from './types.js';
 
+/** Node's setTimeout limit, ms: a longer delay fires after 1 ms (lib/internal/timers.js). */
+const TIMEOUT_MAX_MS = 2 ** 31 - 1;
+
 /** Wall-clock time in µs since construction (process.hrtime), timers on setTimeout. */
 export class RealClock implements Clock {
   private readonly originNs = process.hrtime.bigint();
@@ -13,16 +16,28 @@ export class RealClock implements Clock {
     return Number((process.hrtime.bigint() - this.originNs) / 1000n);
   }
 
-  /** Calls fn after delayUs; Node's timers round up to whole milliseconds. */
+  /**
+   * Calls fn after delayUs; Node's timers round up to whole milliseconds. A delay beyond
+   * Node's limit (24.8 days: a long G4) is chained in hops, so it lasts what it says.
+   */
   setTimer(delayUs: number, fn: () => void): TimerHandle {
     const id = this.nextId++;
-    const delayMs = Math.max(0, delayUs) / 1000;
+    this.arm(id, Math.max(0, delayUs) / 1000, fn);
+    return { id };
+  }
+
+  /** One hop of at most TIMEOUT_MAX_MS towards a timer's end. */
+  private arm(id: number, remainingMs: number, fn: () => void): void {
+    const hopMs = Math.min(remainingMs, TIMEOUT_MAX_MS);
     const timeout = setTimeout(() => {
+      if (remainingMs > hopMs) {
+        this.arm(id, remainingMs - hopMs, fn);
+        return;
+      }
       this.timers.delete(id);
       fn();
-    }, delayMs);
+    }, hopMs);
     this.timers.set(id, timeout);
-    return { id };
   }
 
   clearTimer(handle: TimerHandle): void {

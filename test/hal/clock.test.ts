@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { RealClock, VirtualClock } from '../../hal/clock.js';
 
 describe('VirtualClock', () => {
@@ -124,5 +124,50 @@ describe('RealClock', () => {
     });
     clock.clearTimer(handle);
     expect(clock.pendingTimers()).toBe(0);
+  });
+});
+
+describe('RealClock long timers', () => {
+  // Node's setTimeout takes at most 2^31-1 ms (24.8 days) and fires a longer one after 1 ms
+  // (lib/internal/timers.js, TIMEOUT_MAX): a long G4 dwell must last what it says.
+  it('a timer of 30 days fires after 30 days, not at once', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const clock = new RealClock();
+      const dayMs = 24 * 3600 * 1000;
+      let fired = false;
+      clock.setTimer(30 * dayMs * 1000, () => {
+        fired = true;
+      });
+      vi.advanceTimersByTime(1000);
+      expect(fired).toBe(false);
+      vi.advanceTimersByTime(30 * dayMs - 1000 - 1);
+      expect(fired).toBe(false);
+      expect(clock.pendingTimers()).toBe(1);
+      vi.advanceTimersByTime(1);
+      expect(fired).toBe(true);
+      expect(clock.pendingTimers()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a long timer cleared between its hops never fires', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const clock = new RealClock();
+      const dayMs = 24 * 3600 * 1000;
+      let fired = false;
+      const handle = clock.setTimer(60 * dayMs * 1000, () => {
+        fired = true;
+      });
+      vi.advanceTimersByTime(40 * dayMs);
+      clock.clearTimer(handle);
+      vi.advanceTimersByTime(40 * dayMs);
+      expect(fired).toBe(false);
+      expect(clock.pendingTimers()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
