@@ -110,8 +110,22 @@ export const machineConfigSchema = z
         url: z.string().optional(),
         /** Port of the embedded broker (0: any free port). */
         embeddedPort: z.number().int().min(0).max(65535).default(1883),
+        /**
+         * With mqtt.url: the daemon's login at that broker. With the embedded broker: the
+         * account every client (senders, Home Assistant) must log in with; it may send commands.
+         */
         username: z.string().optional(),
         password: z.string().optional(),
+        /** More accounts on the embedded broker; `commands: false` may only read. */
+        users: z
+          .array(
+            z.strictObject({
+              username: z.string().min(1),
+              password: z.string().min(1),
+              commands: z.boolean().default(true),
+            }),
+          )
+          .default([]),
         prefix: z.string().optional(),
         tls: z
           .strictObject({

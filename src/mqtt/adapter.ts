@@ -22,8 +22,15 @@ import type {
 import { Backoff } from './backoff.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.js';
 import { MqttErrorCode } from './commands.js';
-import { disableNagle, machineClientOptions, STATUS_OFFLINE, STATUS_ONLINE } from './connection.js';
-import { discoveryMessages } from './discovery.js';
+import {
+  disableNagle,
+  machineClientId,
+  machineClientOptions,
+  STATUS_OFFLINE,
+  STATUS_ONLINE,
+} from './connection.js';
+import { discoveryMessages, discoveryNodeId } from './discovery.js';
+import type { BrokerAccount } from './broker-access.js';
 import { dispatchCommand, isAllowed, type CommandPolicy } from './dispatch.js';
 import {
   alarmEvent,
@@ -88,7 +95,18 @@ export async function startMqtt(
   let broker: EmbeddedBroker | null = null;
   let url: string;
   if (settings.url === undefined) {
-    broker = await startEmbeddedBroker(settings.embeddedPort);
+    broker = await startEmbeddedBroker(settings.embeddedPort, {
+      daemonClientId: machineClientId(config.id),
+      daemonTopics: [
+        topics.status,
+        topics.state,
+        topics.event,
+        `${topics.prefix}reply/#`,
+        `${settings.discoveryPrefix.replace(/\/+$/, '')}/+/${discoveryNodeId(config.id)}/#`,
+      ],
+      commandFilter: topics.commandFilter,
+      accounts: embeddedAccounts(settings),
+    });
     url = broker.url;
   } else {
     url = settings.url;
@@ -102,7 +120,12 @@ export async function startMqtt(
 
   let clientOptions: IClientOptions;
   try {
-    clientOptions = await machineClientOptions(settings, config.id, topics.status, broker !== null);
+    clientOptions = await machineClientOptions(
+      settings,
+      config.id,
+      topics.status,
+      broker?.daemonLogin ?? null,
+    );
   } catch (err) {
     await broker?.close();
     throw err;
@@ -344,4 +367,17 @@ export async function mqttDaemonAdapter(
   log: Logger,
 ): Promise<MqttAdapter | null> {
   return config.mqtt.enabled ? startMqtt(machine, config, { logger: log }) : null;
+}
+
+/** The embedded broker's accounts: `mqtt.username`/`password` (may command), then `mqtt.users`. */
+function embeddedAccounts(settings: MachineConfig['mqtt']): BrokerAccount[] {
+  const accounts: BrokerAccount[] = settings.users.map((user) => ({ ...user }));
+  if (settings.username !== undefined) {
+    accounts.unshift({
+      username: settings.username,
+      password: settings.password ?? '',
+      commands: true,
+    });
+  }
+  return accounts;
 }

@@ -1,19 +1,32 @@
 // The embedded broker (aedes) that serves when no `mqtt.url` is configured, so one process
-// runs the whole thing. It listens on loopback only and speaks MQTT 3.1.1.
+// runs the whole thing. It listens on loopback only, speaks MQTT 3.1.1, and enforces the
+// access rules of broker-access.ts.
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { Aedes } from 'aedes';
+import {
+  brokerAccessHandlers,
+  makeDaemonLogin,
+  type BrokerAccess,
+  type DaemonLogin,
+} from './broker-access.js';
 
 /** A running embedded broker. */
 export interface EmbeddedBroker {
   /** `mqtt://127.0.0.1:<port>` */
   url: string;
   port: number;
+  /** The login the daemon's own client must use (made fresh at each start). */
+  daemonLogin: DaemonLogin;
   close(): Promise<void>;
 }
 
 /** Starts aedes on 127.0.0.1:`port` (0: any free port); rejects when the port is taken. */
-export async function startEmbeddedBroker(port: number): Promise<EmbeddedBroker> {
-  const broker = await Aedes.createBroker();
+export async function startEmbeddedBroker(
+  port: number,
+  access: BrokerAccess,
+): Promise<EmbeddedBroker> {
+  const daemonLogin = makeDaemonLogin();
+  const broker = await Aedes.createBroker(brokerAccessHandlers(access, daemonLogin));
   const server = createServer(broker.handle);
   const sockets = new Set<Socket>();
   server.on('connection', (socket) => {
@@ -47,6 +60,7 @@ export async function startEmbeddedBroker(port: number): Promise<EmbeddedBroker>
   return {
     url: `mqtt://127.0.0.1:${actualPort}`,
     port: actualPort,
+    daemonLogin,
     close: async () => {
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -21,15 +21,21 @@ async function readTlsFile(key: string, path: string | undefined): Promise<Buffe
   }
 }
 
+/** The daemon's own MQTT client id. */
+export function machineClientId(machineId: string): string {
+  return `minifactory-${machineId}`;
+}
+
 /**
- * Options for the machine's own client. MQTT 5 for a configured broker; 3.1.1 for the
- * embedded one (aedes refuses 5). Reconnection is driven by the adapter, with backoff.
+ * Options for the machine's own client. MQTT 5 for a configured broker, logging in with the
+ * configured account; 3.1.1 for the embedded one (aedes refuses 5), logging in with the
+ * broker's daemon login. Reconnection is driven by the adapter, with backoff.
  */
 export async function machineClientOptions(
   mqtt: MachineConfig['mqtt'],
   machineId: string,
   statusTopic: string,
-  embedded: boolean,
+  embedded: { username: string; password: string } | null,
 ): Promise<IClientOptions> {
   const [ca, cert, key] = await Promise.all([
     readTlsFile('ca', mqtt.tls?.ca),
@@ -37,20 +43,30 @@ export async function machineClientOptions(
     readTlsFile('key', mqtt.tls?.key),
   ]);
   return {
-    protocolVersion: embedded ? 4 : 5,
-    clientId: `minifactory-${machineId}`,
+    protocolVersion: embedded !== null ? 4 : 5,
+    clientId: machineClientId(machineId),
     clean: true,
     keepalive: 15,
     connectTimeout: 5000,
     // 0: MQTT.js does not retry by itself; the adapter reconnects with a growing delay.
     reconnectPeriod: 0,
     resubscribe: false,
-    ...(mqtt.username === undefined ? {} : { username: mqtt.username }),
-    ...(mqtt.password === undefined ? {} : { password: mqtt.password }),
+    ...login(mqtt, embedded),
     ...(ca === undefined ? {} : { ca }),
     ...(cert === undefined ? {} : { cert }),
     ...(key === undefined ? {} : { key }),
     will: { topic: statusTopic, payload: Buffer.from(STATUS_OFFLINE), qos: 1, retain: true },
+  };
+}
+
+function login(
+  mqtt: MachineConfig['mqtt'],
+  embedded: { username: string; password: string } | null,
+): { username?: string; password?: string } {
+  if (embedded !== null) return { username: embedded.username, password: embedded.password };
+  return {
+    ...(mqtt.username === undefined ? {} : { username: mqtt.username }),
+    ...(mqtt.password === undefined ? {} : { password: mqtt.password }),
   };
 }
 
