@@ -2,6 +2,7 @@
 // journal, log shippers, and the tests that read a child process's output).
 import { pino, type Logger } from 'pino';
 import { PinoPretty } from 'pino-pretty';
+import { DroppingLogDestination } from './log-destination.js';
 
 export type { Logger } from 'pino';
 
@@ -19,15 +20,23 @@ export function createLogger(name: string, options: LogOptions = {}): Logger {
   const level = options.level ?? 'info';
   const pretty = options.pretty ?? process.stdout.isTTY === true;
   const fd = options.fd ?? 1;
+  // A failed write (full disk, /dev/full, closed pipe) drops the line: logging never stops the
+  // machine. Once writes work again, the loss is logged.
+  let logger: Logger | undefined;
+  const destination = new DroppingLogDestination(fd, (report) =>
+    logger?.warn(report, `${report.droppedLines} log lines dropped (${report.reason})`),
+  );
   if (pretty) {
     const stream = PinoPretty({
       sync: true,
-      destination: fd,
+      destination,
       colorize: true,
       translateTime: 'SYS:HH:MM:ss.l',
       ignore: 'pid,hostname',
     });
-    return pino({ name, level }, stream);
+    logger = pino({ name, level }, stream);
+    return logger;
   }
-  return pino({ name, level }, pino.destination({ dest: fd, sync: true }));
+  logger = pino({ name, level }, destination);
+  return logger;
 }
