@@ -1,7 +1,7 @@
 // Starting a job received over MQTT (a command or a fleet queue message): resolve its G-code,
 // then wait until the machine has either started it or refused it.
 import { constants } from 'node:fs';
-import { open, realpath, type FileHandle } from 'node:fs/promises';
+import { open, readlink, realpath, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { CommandError, CommandResult, JobEvent, MachineApi } from '../machine/types.js';
@@ -99,27 +99,40 @@ async function readJobFile(
   }
   const unreadable = (reason: string): Refusal =>
     refusal(MqttErrorCode.fileUnreadable, `cannot read job file ${quoted}: ${reason}`);
+  const outside = (): Refusal =>
+    refusal(
+      MqttErrorCode.notAllowed,
+      `job file ${quoted} leads outside mqtt.jobsDir through a symbolic link`,
+    );
   let realFile: string;
   try {
     realFile = await realpath(target);
   } catch (err) {
     return unreadable(fsReason(err, 'file'));
   }
-  // Symbolic links (the file's or a folder's on the way) may point anywhere: check where the
-  // path really ends, and open exactly that.
-  if (!isInsideDir(realDir, realFile)) {
-    return refusal(
-      MqttErrorCode.notAllowed,
-      `job file ${quoted} leads outside mqtt.jobsDir through a symbolic link`,
-    );
-  }
+  // Symbolic links (the file's or a folder's on the way) may point anywhere: a path that ends
+  // outside is refused before anything there is opened (a device may act on open).
+  if (!isInsideDir(realDir, realFile)) return outside();
   let handle: FileHandle;
   try {
-    // O_NOFOLLOW: the file cannot have been swapped for a link since the check. O_NONBLOCK:
-    // opening a FIFO does not wait for a writer; the type check below refuses it.
+    // O_NONBLOCK: opening a FIFO does not wait for a writer (refused below). O_NOFOLLOW: the
+    // file itself was not swapped for a link since the check.
     handle = await open(realFile, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (err) {
     return unreadable(fsReason(err, 'file'));
+  }
+  // A folder on the way may have been swapped for a link since the check: the file actually
+  // opened must lie inside jobsDir too.
+  let openedPath: string;
+  try {
+    openedPath = await openedFilePath(handle, target);
+  } catch (err) {
+    await handle.close().catch(() => {});
+    return unreadable(fsReason(err, 'file'));
+  }
+  if (!isInsideDir(realDir, openedPath)) {
+    await handle.close().catch(() => {});
+    return outside();
   }
   try {
     const info = await handle.stat();
@@ -139,6 +152,18 @@ async function readJobFile(
   } catch (err) {
     await handle.close().catch(() => {});
     return unreadable(fsReason(err, 'file'));
+  }
+}
+
+/**
+ * The real path of the file an open handle refers to. On Linux, /proc/self/fd names the very
+ * file opened, whatever has been renamed since; elsewhere, the path resolved after opening.
+ */
+async function openedFilePath(handle: FileHandle, openedAs: string): Promise<string> {
+  try {
+    return await readlink(`/proc/self/fd/${handle.fd}`);
+  } catch {
+    return realpath(openedAs);
   }
 }
 
