@@ -21,7 +21,7 @@ import type {
 } from '../machine/types.js';
 import { Backoff } from './backoff.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.js';
-import { MqttErrorCode } from './commands.js';
+import { MAX_COMMAND_PAYLOAD_BYTES, MAX_JOB_PAYLOAD_BYTES, MqttErrorCode } from './commands.js';
 import {
   disableNagle,
   machineClientId,
@@ -65,6 +65,8 @@ export interface MqttAdapter {
   close(): Promise<void>;
 }
 
+/** Room for a PUBLISH packet's topic, packet id and properties beyond its payload, bytes. */
+const PACKET_OVERHEAD_BYTES = 64 * 1024;
 /** Events kept while disconnected and sent on reconnect; older ones are dropped first. */
 const MAX_BUFFERED_EVENTS = 200;
 /** How long a clean close waits on the broker before cutting the connection, ms. */
@@ -95,18 +97,26 @@ export async function startMqtt(
   let broker: EmbeddedBroker | null = null;
   let url: string;
   if (settings.url === undefined) {
-    broker = await startEmbeddedBroker(settings.embeddedPort, {
-      daemonClientId: machineClientId(config.id),
-      daemonTopics: [
-        topics.status,
-        topics.state,
-        topics.event,
-        `${topics.prefix}reply/#`,
-        `${settings.discoveryPrefix.replace(/\/+$/, '')}/+/${discoveryNodeId(config.id)}/#`,
-      ],
-      commandFilter: topics.commandFilter,
-      accounts: embeddedAccounts(settings),
-    });
+    broker = await startEmbeddedBroker(
+      settings.embeddedPort,
+      {
+        daemonClientId: machineClientId(config.id),
+        daemonTopics: [
+          topics.status,
+          topics.state,
+          topics.event,
+          `${topics.prefix}reply/#`,
+          `${settings.discoveryPrefix.replace(/\/+$/, '')}/+/${discoveryNodeId(config.id)}/#`,
+        ],
+        commandFilter: topics.commandFilter,
+        accounts: embeddedAccounts(settings),
+      },
+      // While a job runs no other job can start: a packet larger than any other command is
+      // cut off at its header, before the broker buffers and parses megabytes of it.
+      () =>
+        PACKET_OVERHEAD_BYTES +
+        (machine.status().job === null ? MAX_JOB_PAYLOAD_BYTES : MAX_COMMAND_PAYLOAD_BYTES),
+    );
     url = broker.url;
   } else {
     url = settings.url;

@@ -9,6 +9,7 @@ import {
   type BrokerAccess,
   type DaemonLogin,
 } from './broker-access.js';
+import { guardPacketSize } from './packet-guard.js';
 
 /** A running embedded broker. */
 export interface EmbeddedBroker {
@@ -24,10 +25,12 @@ export interface EmbeddedBroker {
 export async function startEmbeddedBroker(
   port: number,
   access: BrokerAccess,
+  /** The largest packet a client may send now, bytes; a larger one drops its connection. */
+  maxPacketBytes: () => number = () => Infinity,
 ): Promise<EmbeddedBroker> {
   const daemonLogin = makeDaemonLogin();
   const broker = await Aedes.createBroker(brokerAccessHandlers(access, daemonLogin));
-  const server = createServer(broker.handle);
+  const server = createServer((socket) => broker.handle(guardPacketSize(socket, maxPacketBytes)));
   const sockets = new Set<Socket>();
   server.on('connection', (socket) => {
     // Small MQTT packets must not wait for Nagle's algorithm (40 ms per hop on loopback).

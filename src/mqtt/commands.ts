@@ -35,6 +35,8 @@ export const MqttErrorCode = {
   fileUnreadable: 906,
   /** The machine threw instead of answering: a bug, reported rather than crashing. */
   internal: 907,
+  /** A job for a machine that is running one (refused before its payload is read). */
+  busy: 908,
 } as const;
 
 /** Largest payload accepted by any command but `job` (a job is a whole G-code file). */

@@ -98,6 +98,14 @@ export async function dispatchCommand(
       policy.readOnly ? 'read-only mode: commands are disabled' : `command not allowed: ${name}`,
     );
   }
+  // A job for a busy machine is refused before its payload is parsed: parsing megabytes of
+  // another client's G-code would stall the event loop under the running job.
+  if (name === 'job') {
+    const running = machine.status().job;
+    if (running !== null) {
+      return failure(MqttErrorCode.busy, `busy: job ${running.name} is running`);
+    }
+  }
   const limitBytes = maxPayloadBytes(name);
   if (payload.length > limitBytes) {
     return failure(
